@@ -1,0 +1,47 @@
+// Child processes without a shell: credential_process, az, azd.
+//
+// The command runs with a hard timeout (killed, with its process group, when it runs over),
+// bounded output, and stdin closed. Its environment is the one given, not the parent's.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmauth {
+
+struct ProcessOptions {
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  std::size_t max_output_bytes = 1u << 20;
+  // The child's whole environment. nullopt = inherit the parent's.
+  std::optional<std::map<std::string, std::string>> environment;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 with signalled or timed_out
+  bool timed_out = false;
+  bool signalled = false;
+  std::string out;
+  std::string err;
+};
+
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  // argv[0] is looked up on PATH (from options.environment when given). Throws Error when the
+  // program cannot be started (not found, not executable).
+  virtual ProcessResult run(const std::vector<std::string>& argv, const ProcessOptions& options) = 0;
+};
+
+class PosixProcessRunner final : public ProcessRunner {
+ public:
+  ProcessResult run(const std::vector<std::string>& argv, const ProcessOptions& options) override;
+};
+
+// Splits a command line into words as a POSIX shell would for quoting only ('…', "…", \):
+// no expansion, no pipes, no redirection. Throws Error(kInvalidInput) on unbalanced quotes.
+std::vector<std::string> split_command_line(const std::string& command);
+
+}  // namespace llmauth

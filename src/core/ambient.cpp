@@ -1,0 +1,120 @@
+#include "llmauth/core/ambient.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "llmauth/core/error.hpp"
+
+extern char** environ;
+
+namespace llmauth {
+
+std::optional<std::string> ProcessEnvironment::get(std::string_view name) const {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+std::map<std::string, std::string> ProcessEnvironment::all() const {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::optional<std::string> MapEnvironment::get(std::string_view name) const {
+  const auto it = vars_.find(std::string(name));
+  if (it == vars_.end()) return std::nullopt;
+  return it->second;
+}
+
+Ambient::Ambient(std::shared_ptr<const Environment> env, std::shared_ptr<const Clock> clock,
+                 std::shared_ptr<http::Transport> http, std::shared_ptr<ProcessRunner> processes)
+    : env_(std::move(env)),
+      clock_(std::move(clock)),
+      http_(std::move(http)),
+      processes_(std::move(processes)) {}
+
+Ambient Ambient::system(const http::TransportOptions& transport_options) {
+  auto env = std::make_shared<ProcessEnvironment>();
+  http::TransportOptions options = transport_options;
+  if (!options.ca_bundle) {
+    if (auto v = env->get("AWS_CA_BUNDLE"); v && !v->empty()) {
+      options.ca_bundle = *v;
+    } else if (auto s = env->get("SSL_CERT_FILE"); s && !s->empty()) {
+      options.ca_bundle = *s;
+    }
+  }
+  return Ambient(env, SystemClock::instance(), std::make_shared<http::CurlTransport>(options),
+                 std::make_shared<PosixProcessRunner>());
+}
+
+Ambient Ambient::isolated(std::map<std::string, std::string> vars) const {
+  return Ambient(std::make_shared<MapEnvironment>(std::move(vars)), clock_, http_, processes_);
+}
+
+std::optional<std::string> Ambient::env(std::string_view name) const {
+  auto v = env_->get(name);
+  if (!v || v->empty()) return std::nullopt;
+  return v;
+}
+
+bool Ambient::env_flag(std::string_view name) const {
+  auto v = env(name);
+  if (!v) return false;
+  std::string s = *v;
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s == "true" || s == "1" || s == "yes";
+}
+
+std::filesystem::path Ambient::home() const {
+  if (auto h = env("HOME")) return *h;
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+    return pw->pw_dir;
+  }
+  return "/";
+}
+
+std::filesystem::path Ambient::expand_user(const std::string& path) const {
+  if (path == "~") return home();
+  if (path.rfind("~/", 0) == 0) return home() / path.substr(2);
+  return path;
+}
+
+std::optional<std::string> Ambient::read_file(const std::filesystem::path& path,
+                                              std::size_t max_bytes) const {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return std::nullopt;
+  if (std::filesystem::is_directory(status)) {
+    throw Error(path.string() + ": is a directory, expected a file", ErrorCode::kInvalidInput);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(path.string() + ": cannot be read (check its permissions)",
+                ErrorCode::kInvalidInput);
+  }
+  std::string data;
+  data.resize(max_bytes + 1);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > max_bytes) {
+    throw Error(path.string() + ": larger than " + std::to_string(max_bytes) + " bytes",
+                ErrorCode::kInvalidInput);
+  }
+  return data;
+}
+
+}  // namespace llmauth

@@ -1,0 +1,222 @@
+#include "llmauth/core/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "llmauth/core/error.hpp"
+
+extern char** environ;
+
+namespace llmauth {
+namespace {
+
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() {
+    if (pipe2(fd, O_CLOEXEC) != 0) throw Error("cannot create a pipe: " + std::string(strerror(errno)));
+  }
+  ~Pipe() {
+    for (int f : fd)
+      if (f >= 0) close(f);
+  }
+  void close_end(int i) {
+    if (fd[i] >= 0) close(fd[i]);
+    fd[i] = -1;
+  }
+};
+
+std::optional<std::string> find_on_path(const std::string& program, const std::string& path_var) {
+  if (program.find('/') != std::string::npos) return program;
+  std::size_t start = 0;
+  while (start <= path_var.size()) {
+    auto end = path_var.find(':', start);
+    if (end == std::string::npos) end = path_var.size();
+    std::string dir = path_var.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + program;
+    if (access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate))
+      return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
+                                      const ProcessOptions& options) {
+  if (argv.empty() || argv[0].empty()) throw Error("empty command", ErrorCode::kInvalidInput);
+
+  std::vector<std::string> env_storage;
+  std::string path_var;
+  if (options.environment) {
+    for (const auto& [k, v] : *options.environment) {
+      env_storage.push_back(k + "=" + v);
+      if (k == "PATH") path_var = v;
+    }
+  } else {
+    const char* p = getenv("PATH");
+    path_var = p != nullptr ? p : "";
+  }
+  if (path_var.empty()) path_var = "/usr/local/bin:/usr/bin:/bin";
+  const auto program = find_on_path(argv[0], path_var);
+  if (!program) throw Error("'" + argv[0] + "' was not found on PATH", ErrorCode::kUnavailable);
+
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  if (options.environment) {
+    for (auto& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+
+  Pipe out, err;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigemptyset(&all);
+  sigaddset(&all, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &all);
+
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, program->c_str(), &actions, &attr, args.data(),
+                             options.environment ? envp.data() : environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    throw Error("cannot start '" + argv[0] + "': " + std::string(strerror(rc)),
+                rc == ENOENT ? ErrorCode::kUnavailable : ErrorCode::kFailed);
+  }
+  out.close_end(1);
+  err.close_end(1);
+
+  ProcessResult result;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  std::size_t total = 0;
+  pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
+  int open_streams = 2;
+  char buffer[8192];
+  while (open_streams > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      break;
+    }
+    const int n = poll(fds, 2, static_cast<int>(left.count()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (n == 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      if (got <= 0) {
+        fds[i].fd = -1;
+        --open_streams;
+        continue;
+      }
+      total += static_cast<std::size_t>(got);
+      if (total <= options.max_output_bytes) {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(got));
+      }
+    }
+  }
+  if (result.timed_out) kill(-pid, SIGKILL);
+
+  // The streams are closed (or we gave up); reap the child, still bounded by the deadline.
+  int status = 0;
+  for (;;) {
+    const pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline && !result.timed_out) {
+      result.timed_out = true;
+      kill(-pid, SIGKILL);
+    }
+    usleep(2000);
+  }
+  if (result.timed_out) {
+    result.exit_code = -1;
+  } else if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signalled = true;
+    result.exit_code = -1;
+  }
+  if (total > options.max_output_bytes) {
+    throw Error("'" + argv[0] + "' wrote more than " + std::to_string(options.max_output_bytes) +
+                    " bytes of output",
+                ErrorCode::kInvalidInput);
+  }
+  return result;
+}
+
+std::vector<std::string> split_command_line(const std::string& command) {
+  std::vector<std::string> words;
+  std::string current;
+  bool in_word = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (quote == '\'') {
+      if (c == '\'') {
+        quote = 0;
+      } else {
+        current += c;
+      }
+    } else if (quote == '"') {
+      if (c == '"') {
+        quote = 0;
+      } else if (c == '\\' && i + 1 < command.size() &&
+                 (command[i + 1] == '"' || command[i + 1] == '\\' || command[i + 1] == '$')) {
+        current += command[++i];
+      } else {
+        current += c;
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == '\\' && i + 1 < command.size()) {
+      current += command[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(std::move(current));
+      current.clear();
+      in_word = false;
+    } else {
+      current += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0) {
+    throw Error(std::string("unbalanced ") + (quote == '"' ? "double" : "single") +
+                    " quote in command line",
+                ErrorCode::kInvalidInput);
+  }
+  if (in_word) words.push_back(std::move(current));
+  return words;
+}
+
+}  // namespace llmauth
