@@ -1,0 +1,50 @@
+// Shared pieces of the llmauth command line: global options, the Ambient it runs with, exit
+// codes, and output helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "llmauth/core/ambient.hpp"
+#include "llmauth/core/error.hpp"
+
+namespace llmauth::cli {
+
+// Exit codes (docs/cli.md).
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,         // a source was configured but failed (STS refused, bad process output)
+  kUsage = 2,          // bad command line
+  kNoCredentials = 3,  // no source was configured
+  kInvalidInput = 4,   // a malformed file, config or response
+  kNetwork = 5,        // transport failure or timeout
+};
+
+struct GlobalOptions {
+  std::optional<std::string> ca_bundle;
+};
+
+// The process's Ambient: the real environment, with the CA bundle from --ca-bundle (else
+// AWS_CA_BUNDLE / SSL_CERT_FILE) and the loopback-only guard when LLMAUTH_LOOPBACK_ONLY=1
+// (tests and sandboxes).
+Ambient make_ambient(const GlobalOptions& options);
+
+int exit_code_for(const Error& e);
+
+// Runs `body`, printing any Error to stderr as "llmauth: <message>" and mapping it to an exit
+// code.
+template <typename F>
+int guarded(F&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::cerr << "llmauth: " << e.what() << "\n";
+    return exit_code_for(e);
+  }
+}
+
+void add_aws_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
+
+}  // namespace llmauth::cli
