@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "llmauth/aws/endpoints.hpp"
+#include "llmauth/core/error.hpp"
 #include "support/test_support.hpp"
 
 namespace llmauth::aws {

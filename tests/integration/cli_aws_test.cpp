@@ -1,0 +1,194 @@
+// The llmauth binary end to end: run as a user would, with a controlled environment, against
+// the emulator. Every test checks that no secret reached stdout or stderr unless the command's
+// job is to print it.
+#include <gtest/gtest.h>
+
+#include "aws/aws_test_support.hpp"
+#include "llmauth/core/json.hpp"
+#include "llmauth/core/process.hpp"
+
+namespace llmauth::testing {
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out, err;
+  [[nodiscard]] std::string all() const { return out + err; }
+};
+
+class CliAws : public ::testing::Test {
+ protected:
+  void SetUp() override { Emulator::get().reset(); }
+
+  Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
+    env.try_emplace("HOME", home.path().string());
+    env.try_emplace("LLMAUTH_LOOPBACK_ONLY", "1");
+    env.try_emplace("AWS_EC2_METADATA_DISABLED", "true");
+    env.try_emplace("AWS_ENDPOINT_URL_STS", Emulator::get().http_url());
+    args.insert(args.begin(), LLMAUTH_CLI_PATH);
+    PosixProcessRunner runner;
+    ProcessOptions options;
+    options.environment = env;
+    options.timeout = std::chrono::seconds(30);
+    const auto r = runner.run(args, options);
+    EXPECT_FALSE(r.timed_out);
+    return {r.exit_code, r.out, r.err};
+  }
+  std::map<std::string, std::string> env_keys() {
+    return {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}};
+  }
+  TempDir home;
+};
+
+TEST_F(CliAws, ResolveShowsSourceMaskedKeyAndNoSecret) {
+  auto env = env_keys();
+  env["AWS_SESSION_TOKEN"] = "session-token-value-that-must-not-be-printed";
+  env["AWS_REGION"] = "eu-central-1";
+  const Run r = run({"aws", "resolve"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("source:        environment"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("*******MPLE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("eu-central-1"), std::string::npos);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
+  expect_no_secret(r.all(), "session-token-value-that-must-not-be-printed");
+  EXPECT_EQ(r.all().find(kEmulatorAccessKey), std::string::npos) << "the full key id was printed";
+}
+
+TEST_F(CliAws, ResolveWithNothingConfiguredExits3AndListsEverySource) {
+  const Run r = run({"aws", "resolve"});
+  EXPECT_EQ(r.exit_code, 3);
+  for (const char* source : {"environment", "profile default", "container", "imds"}) {
+    EXPECT_NE(r.err.find(source), std::string::npos) << source << " missing in: " << r.err;
+  }
+}
+
+TEST_F(CliAws, ResolveJsonThroughAssumeRoleProfile) {
+  home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
+                                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+                            "source_profile = base\nregion = us-west-2\n");
+  const Run r = run({"aws", "resolve", "--profile", "app", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "resolve output");
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["region"], "us-west-2");
+  EXPECT_EQ(j["session_token"], true);
+  EXPECT_FALSE(j["expiration"].is_null());
+  EXPECT_NE(j["source"].get<std::string>().find("assume role"), std::string::npos);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
+}
+
+TEST_F(CliAws, MalformedConfigExits4WithFileAndLine) {
+  home.write(".aws/config", "[default]\nregion = a\nregion = b\n");
+  const Run r = run({"aws", "resolve"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find(".aws/config:3"), std::string::npos) << r.err;
+}
+
+TEST_F(CliAws, ExportCredentialsProcessFormatIsACredentialProcess) {
+  const Run r = run({"aws", "export-credentials", "--format", "process"}, env_keys());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "export output");
+  EXPECT_EQ(j["Version"], 1);
+  EXPECT_EQ(j["AccessKeyId"], kEmulatorAccessKey);
+  EXPECT_EQ(j["SecretAccessKey"], kEmulatorSecretKey);
+
+  // …and llmauth can use itself as a credential_process.
+  home.write(".aws/config", std::string("[profile viaproc]\ncredential_process = ") +
+                                LLMAUTH_CLI_PATH + " aws export-credentials --profile base --format process\n");
+  home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
+                                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  const Run chained = run({"aws", "resolve", "--profile", "viaproc"});
+  EXPECT_EQ(chained.exit_code, 0) << chained.err;
+  EXPECT_NE(chained.out.find("credential_process"), std::string::npos) << chained.out;
+}
+
+TEST_F(CliAws, ExportCredentialsEnvFormats) {
+  auto env = env_keys();
+  env["AWS_SESSION_TOKEN"] = "tok";
+  const Run r = run({"aws", "export-credentials", "--format", "env"}, env);
+  EXPECT_EQ(r.out, "export AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nexport AWS_SECRET_ACCESS_KEY=" +
+                       std::string(kEmulatorSecretKey) + "\nexport AWS_SESSION_TOKEN=tok\n");
+  const Run n = run({"aws", "export-credentials", "--format", "env-no-export"}, env);
+  EXPECT_EQ(n.out.rfind("AWS_ACCESS_KEY_ID=AKIDEXAMPLE\n", 0), 0u);
+}
+
+TEST_F(CliAws, SignedRequestIsAcceptedByTheEmulatorsOfficialVerifier) {
+  const std::string url = Emulator::get().http_url() + "/echo/model/anthropic.claude-3/converse";
+  const Run r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--method",
+                     "POST", "--url", url, "-H", "content-type: application/json", "--data",
+                     R"({"messages":[]})"},
+                    env_keys());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "sign output");
+  EXPECT_FALSE(j["canonical_request"].get<std::string>().empty());
+  EXPECT_EQ(j["string_to_sign"].get<std::string>().rfind("AWS4-HMAC-SHA256\n", 0), 0u);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
+
+  http::Request req;
+  req.method = "POST";
+  req.url = j["url"];
+  req.body = R"({"messages":[]})";
+  for (const auto& [name, value] : j["headers"].items()) req.headers.push_back({name, value});
+  const auto resp = test_transport()->send(req);
+  EXPECT_EQ(resp.status, 200) << resp.body;
+}
+
+TEST_F(CliAws, PresignedUrlIsAccepted) {
+  const std::string url = Emulator::get().http_url() + "/echo/presigned?x=1";
+  const Run r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--url", url,
+                     "--presign", "--expires", "300"},
+                    env_keys());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "sign output");
+  const std::string signed_url = j["url"];
+  EXPECT_NE(signed_url.find("X-Amz-Signature="), std::string::npos);
+  http::Request req;
+  req.url = signed_url;
+  EXPECT_EQ(test_transport()->send(req).status, 200);
+}
+
+TEST_F(CliAws, SignAtAFixedTimeIsReproducible) {
+  const std::vector<std::string> args = {"aws", "sign", "--region", "us-east-1", "--service",
+                                         "service", "--url", "https://example.amazonaws.com/",
+                                         "--time", "2015-08-30T12:36:00Z"};
+  const Run a = run(args, env_keys());
+  const Run b = run(args, env_keys());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  // The official get-vanilla vector: same key, time, region, service and request.
+  EXPECT_NE(a.out.find("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+            std::string::npos)
+      << a.out;
+}
+
+TEST_F(CliAws, BedrockTokenHasTheApiKeyShape) {
+  const Run r = run({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "600"}, env_keys());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("bedrock-api-key-", 0), 0u);
+  expect_no_secret(r.out, kEmulatorSecretKey);
+}
+
+TEST_F(CliAws, UsageErrorsExit2AndHelpPrintsNoSecret) {
+  EXPECT_EQ(run({"aws", "sign", "--url", "x"}).exit_code, 2);
+  EXPECT_EQ(run({"aws", "nonsense"}).exit_code, 2);
+  const Run help = run({"aws", "sign", "--help"}, env_keys());
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--presign"), std::string::npos);
+  expect_no_secret(help.all(), kEmulatorSecretKey);
+}
+
+TEST_F(CliAws, LoopbackGuardRefusesTheRealStsWhenNotOverridden) {
+  home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
+                                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+                            "source_profile = base\nregion = us-west-2\n");
+  const Run r = run({"aws", "resolve", "--profile", "app"}, {{"AWS_ENDPOINT_URL_STS", ""}});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("loopback-only guard"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sts.us-west-2.amazonaws.com"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace llmauth::testing
