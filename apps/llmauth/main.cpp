@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
                  "default: AWS_CA_BUNDLE or SSL_CERT_FILE)")
       ->check(CLI::ExistingFile);
   app.footer("Exit codes: 0 ok, 1 failed, 2 usage, 3 no credentials found, 4 invalid input, "
-             "5 network. See docs/cli.md.");
+             "5 network. See docs/cli.md.\n");
   int exit_code = kOk;
   add_aws_commands(app, globals, exit_code);
   try {

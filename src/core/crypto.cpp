@@ -25,8 +25,16 @@ EVP_MAC* fetched_hmac() {
   throw Error(std::string("OpenSSL ") + what + " failed");
 }
 
+// One HMAC-SHA256 context per thread; the digest is set once, so later inits only rekey
+// (setting it on every init makes OpenSSL look the digest up again each call).
 struct MacCtx {
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(fetched_hmac());
+  MacCtx() {
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+        OSSL_PARAM_construct_end()};
+    if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) openssl_failure("HMAC setup");
+  }
   ~MacCtx() { EVP_MAC_CTX_free(ctx); }
 };
 
@@ -69,11 +77,8 @@ Sha256Digest sha256(std::string_view data) {
 
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
   thread_local MacCtx mac;
-  static const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-      OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(mac.ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                   params) != 1) {
+                   nullptr) != 1) {
     openssl_failure("HMAC init");
   }
   if (EVP_MAC_update(mac.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=

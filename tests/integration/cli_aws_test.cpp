@@ -10,7 +10,7 @@
 namespace llmauth::testing {
 namespace {
 
-struct Run {
+struct CliResult {
   int exit_code;
   std::string out, err;
   [[nodiscard]] std::string all() const { return out + err; }
@@ -20,7 +20,7 @@ class CliAws : public ::testing::Test {
  protected:
   void SetUp() override { Emulator::get().reset(); }
 
-  Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  CliResult run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.try_emplace("HOME", home.path().string());
     env.try_emplace("LLMAUTH_LOOPBACK_ONLY", "1");
@@ -45,7 +45,7 @@ TEST_F(CliAws, ResolveShowsSourceMaskedKeyAndNoSecret) {
   auto env = env_keys();
   env["AWS_SESSION_TOKEN"] = "session-token-value-that-must-not-be-printed";
   env["AWS_REGION"] = "eu-central-1";
-  const Run r = run({"aws", "resolve"}, env);
+  const CliResult r = run({"aws", "resolve"}, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("source:        environment"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("*******MPLE"), std::string::npos) << r.out;
@@ -56,7 +56,7 @@ TEST_F(CliAws, ResolveShowsSourceMaskedKeyAndNoSecret) {
 }
 
 TEST_F(CliAws, ResolveWithNothingConfiguredExits3AndListsEverySource) {
-  const Run r = run({"aws", "resolve"});
+  const CliResult r = run({"aws", "resolve"});
   EXPECT_EQ(r.exit_code, 3);
   for (const char* source : {"environment", "profile default", "container", "imds"}) {
     EXPECT_NE(r.err.find(source), std::string::npos) << source << " missing in: " << r.err;
@@ -68,7 +68,7 @@ TEST_F(CliAws, ResolveJsonThroughAssumeRoleProfile) {
                                  "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
   home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
                             "source_profile = base\nregion = us-west-2\n");
-  const Run r = run({"aws", "resolve", "--profile", "app", "--output", "json"});
+  const CliResult r = run({"aws", "resolve", "--profile", "app", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = json::parse(r.out, "resolve output");
   EXPECT_EQ(j["ok"], true);
@@ -81,13 +81,13 @@ TEST_F(CliAws, ResolveJsonThroughAssumeRoleProfile) {
 
 TEST_F(CliAws, MalformedConfigExits4WithFileAndLine) {
   home.write(".aws/config", "[default]\nregion = a\nregion = b\n");
-  const Run r = run({"aws", "resolve"});
+  const CliResult r = run({"aws", "resolve"});
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find(".aws/config:3"), std::string::npos) << r.err;
 }
 
 TEST_F(CliAws, ExportCredentialsProcessFormatIsACredentialProcess) {
-  const Run r = run({"aws", "export-credentials", "--format", "process"}, env_keys());
+  const CliResult r = run({"aws", "export-credentials", "--format", "process"}, env_keys());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = json::parse(r.out, "export output");
   EXPECT_EQ(j["Version"], 1);
@@ -99,7 +99,7 @@ TEST_F(CliAws, ExportCredentialsProcessFormatIsACredentialProcess) {
                                 LLMAUTH_CLI_PATH + " aws export-credentials --profile base --format process\n");
   home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
                                  "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
-  const Run chained = run({"aws", "resolve", "--profile", "viaproc"});
+  const CliResult chained = run({"aws", "resolve", "--profile", "viaproc"});
   EXPECT_EQ(chained.exit_code, 0) << chained.err;
   EXPECT_NE(chained.out.find("credential_process"), std::string::npos) << chained.out;
 }
@@ -107,16 +107,16 @@ TEST_F(CliAws, ExportCredentialsProcessFormatIsACredentialProcess) {
 TEST_F(CliAws, ExportCredentialsEnvFormats) {
   auto env = env_keys();
   env["AWS_SESSION_TOKEN"] = "tok";
-  const Run r = run({"aws", "export-credentials", "--format", "env"}, env);
+  const CliResult r = run({"aws", "export-credentials", "--format", "env"}, env);
   EXPECT_EQ(r.out, "export AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nexport AWS_SECRET_ACCESS_KEY=" +
                        std::string(kEmulatorSecretKey) + "\nexport AWS_SESSION_TOKEN=tok\n");
-  const Run n = run({"aws", "export-credentials", "--format", "env-no-export"}, env);
+  const CliResult n = run({"aws", "export-credentials", "--format", "env-no-export"}, env);
   EXPECT_EQ(n.out.rfind("AWS_ACCESS_KEY_ID=AKIDEXAMPLE\n", 0), 0u);
 }
 
 TEST_F(CliAws, SignedRequestIsAcceptedByTheEmulatorsOfficialVerifier) {
   const std::string url = Emulator::get().http_url() + "/echo/model/anthropic.claude-3/converse";
-  const Run r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--method",
+  const CliResult r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--method",
                      "POST", "--url", url, "-H", "content-type: application/json", "--data",
                      R"({"messages":[]})"},
                     env_keys());
@@ -137,7 +137,7 @@ TEST_F(CliAws, SignedRequestIsAcceptedByTheEmulatorsOfficialVerifier) {
 
 TEST_F(CliAws, PresignedUrlIsAccepted) {
   const std::string url = Emulator::get().http_url() + "/echo/presigned?x=1";
-  const Run r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--url", url,
+  const CliResult r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--url", url,
                      "--presign", "--expires", "300"},
                     env_keys());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -153,8 +153,8 @@ TEST_F(CliAws, SignAtAFixedTimeIsReproducible) {
   const std::vector<std::string> args = {"aws", "sign", "--region", "us-east-1", "--service",
                                          "service", "--url", "https://example.amazonaws.com/",
                                          "--time", "2015-08-30T12:36:00Z"};
-  const Run a = run(args, env_keys());
-  const Run b = run(args, env_keys());
+  const CliResult a = run(args, env_keys());
+  const CliResult b = run(args, env_keys());
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   // The official get-vanilla vector: same key, time, region, service and request.
@@ -164,7 +164,7 @@ TEST_F(CliAws, SignAtAFixedTimeIsReproducible) {
 }
 
 TEST_F(CliAws, BedrockTokenHasTheApiKeyShape) {
-  const Run r = run({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "600"}, env_keys());
+  const CliResult r = run({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "600"}, env_keys());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("bedrock-api-key-", 0), 0u);
   expect_no_secret(r.out, kEmulatorSecretKey);
@@ -173,7 +173,7 @@ TEST_F(CliAws, BedrockTokenHasTheApiKeyShape) {
 TEST_F(CliAws, UsageErrorsExit2AndHelpPrintsNoSecret) {
   EXPECT_EQ(run({"aws", "sign", "--url", "x"}).exit_code, 2);
   EXPECT_EQ(run({"aws", "nonsense"}).exit_code, 2);
-  const Run help = run({"aws", "sign", "--help"}, env_keys());
+  const CliResult help = run({"aws", "sign", "--help"}, env_keys());
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--presign"), std::string::npos);
   expect_no_secret(help.all(), kEmulatorSecretKey);
@@ -184,7 +184,7 @@ TEST_F(CliAws, LoopbackGuardRefusesTheRealStsWhenNotOverridden) {
                                  "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
   home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
                             "source_profile = base\nregion = us-west-2\n");
-  const Run r = run({"aws", "resolve", "--profile", "app"}, {{"AWS_ENDPOINT_URL_STS", ""}});
+  const CliResult r = run({"aws", "resolve", "--profile", "app"}, {{"AWS_ENDPOINT_URL_STS", ""}});
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("loopback-only guard"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sts.us-west-2.amazonaws.com"), std::string::npos) << r.err;

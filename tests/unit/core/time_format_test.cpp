@@ -41,3 +41,14 @@ TEST(TimeFormat, DescribeRemaining) {
 
 }  // namespace
 }  // namespace llmauth::timefmt
+
+namespace llmauth::timefmt {
+namespace {
+TEST(TimeFormat, FarFutureIsClampedNotWrapped) {
+  const auto t = parse_iso8601("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(t);
+  EXPECT_GT(*t, *parse_iso8601("2199-01-01T00:00:00Z"));
+  EXPECT_EQ(format_iso8601(*t), "2200-01-01T00:00:00Z");
+}
+}  // namespace
+}  // namespace llmauth::timefmt
