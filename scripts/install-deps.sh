@@ -9,8 +9,12 @@ packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkg-config
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm openssl ca-certificates curl
+  openssl ca-certificates curl
 )
+# Node.js 20 + npm for the emulator: whatever provides the commands is fine (Debian's nodejs
+# and npm packages, or a nodejs package that bundles npm).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
