@@ -126,6 +126,7 @@ std::string StsClient::call(const std::string& action, const std::string& form,
                             const Credentials* signer) const {
   thread_local std::mt19937 rng{std::random_device{}()};
   std::string last_problem;
+  ErrorCode last_code = ErrorCode::kFailed;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     http::Request req;
     req.method = "POST";
@@ -147,11 +148,13 @@ std::string StsClient::call(const std::string& action, const std::string& form,
           error ? error->code + ": " + error->message : "HTTP " + std::to_string(resp.status);
       last_problem = "STS " + action + " at " + endpoint_ + " failed with HTTP " +
                      std::to_string(resp.status) + " (" + detail + ")";
+      last_code = ErrorCode::kHttpStatus;
       retry = retryable_status(resp.status) || throttling(error);
-      if (!retry) throw Error(last_problem, ErrorCode::kHttpStatus);
+      if (!retry) throw Error(last_problem, last_code);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kNetwork && e.code() != ErrorCode::kTimeout) throw;
       last_problem = "STS " + action + " at " + endpoint_ + ": " + e.what();
+      last_code = e.code();
       retry = true;
     }
     if (retry && attempt < options_.max_attempts) {
@@ -160,7 +163,8 @@ std::string StsClient::call(const std::string& action, const std::string& form,
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
     }
   }
-  throw Error(last_problem + " after " + std::to_string(options_.max_attempts) + " attempts");
+  throw Error(last_problem + " after " + std::to_string(options_.max_attempts) + " attempts",
+              last_code);
 }
 
 Credentials StsClient::assume_role(const Credentials& source,

@@ -258,6 +258,12 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
                       std::to_string(request.timeout.count()) + " ms (" + detail + ")",
                   ErrorCode::kTimeout);
     }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+      throw Error("TLS verification of " + shown + " failed (" + detail +
+                      "); if a proxy or private CA signs this endpoint, trust its CA with "
+                      "--ca-bundle, AWS_CA_BUNDLE or SSL_CERT_FILE",
+                  ErrorCode::kNetwork);
+    }
     if (rc == CURLE_COULDNT_CONNECT && options_.loopback_only) {
       throw Error("could not connect to " + shown + " (" + detail +
                       "); with the loopback-only guard on, only 127.0.0.0/8 and ::1 are reachable",

@@ -190,5 +190,24 @@ TEST_F(CliAws, LoopbackGuardRefusesTheRealStsWhenNotOverridden) {
   EXPECT_NE(r.err.find("sts.us-west-2.amazonaws.com"), std::string::npos) << r.err;
 }
 
+TEST_F(CliAws, HttpsStsIsTrustedThroughTheCaBundleOnly) {
+  home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
+                                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+                            "source_profile = base\n");
+  const std::map<std::string, std::string> https_sts = {
+      {"AWS_ENDPOINT_URL_STS", Emulator::get().https_url()}};
+  const CliResult untrusted = run({"aws", "resolve", "--profile", "app"}, https_sts);
+  EXPECT_EQ(untrusted.exit_code, 5) << untrusted.err;
+  const CliResult flag =
+      run({"--ca-bundle", Emulator::get().ca_path(), "aws", "resolve", "--profile", "app"}, https_sts);
+  EXPECT_EQ(flag.exit_code, 0) << flag.err;
+  auto env = https_sts;
+  env["AWS_CA_BUNDLE"] = Emulator::get().ca_path();
+  const CliResult variable = run({"aws", "resolve", "--profile", "app"}, env);
+  EXPECT_EQ(variable.exit_code, 0) << variable.err;
+  EXPECT_EQ(Emulator::get().counter("sts.AssumeRole"), 2);
+}
+
 }  // namespace
 }  // namespace llmauth::testing

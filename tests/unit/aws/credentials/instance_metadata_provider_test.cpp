@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "llmauth/core/error.hpp"
+#include "support/failure_of.hpp"
 #include "support/test_support.hpp"
 #include "unit/aws/credentials/fake_metadata_transport.hpp"
 
@@ -67,27 +68,9 @@ std::map<std::string, std::string> enabled(std::map<std::string, std::string> en
   return env;
 }
 
-struct Outcome {
-  std::string message;
-  ErrorCode code = ErrorCode::kFailed;
-  bool unavailable = false;
-};
+using testing::Outcome;
 
-Outcome failure_of(InstanceMetadataProvider& p) {
-  try {
-    p.resolve();
-  } catch (const UnavailableError& e) {
-    return {e.what(), e.code(), true};
-  } catch (const Error& e) {
-    Outcome o{e.what(), e.code(), false};
-    expect_no_secret(o.message, kSecret);
-    expect_no_secret(o.message, kToken);
-    expect_no_secret(o.message, kImdsToken);
-    return o;
-  }
-  ADD_FAILURE() << "resolve() did not throw";
-  return {};
-}
+Outcome failure_of(InstanceMetadataProvider& p) { return testing::failure_of(p, {kSecret, kToken, kImdsToken}); }
 
 // --- settings --------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "llmauth/core/error.hpp"
+#include "support/failure_of.hpp"
 #include "support/test_support.hpp"
 
 namespace llmauth::aws {
@@ -27,26 +28,9 @@ std::string good_json(const std::string& extra = "") {
          R"(","SessionToken":")" + kToken + "\"" + extra + "}";
 }
 
-struct Outcome {
-  std::string message;
-  ErrorCode code = ErrorCode::kFailed;
-  bool unavailable = false;
-};
+using testing::Outcome;
 
-Outcome failure_of(ProcessProvider& p) {
-  try {
-    p.resolve();
-  } catch (const UnavailableError& e) {
-    return {e.what(), e.code(), true};
-  } catch (const Error& e) {
-    Outcome o{e.what(), e.code(), false};
-    expect_no_secret(o.message, kSecret);
-    expect_no_secret(o.message, kToken);
-    return o;
-  }
-  ADD_FAILURE() << "resolve() did not throw";
-  return {};
-}
+Outcome failure_of(ProcessProvider& p) { return testing::failure_of(p, {kSecret, kToken}); }
 
 TEST(ProcessProvider, PrintsVersion1Json_GivesCredentials) {
   TempDir d;
