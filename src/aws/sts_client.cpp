@@ -43,8 +43,10 @@ bool throttling(const std::optional<StsError>& e) {
                e->code == "RequestLimitExceeded" || e->code == "IDPCommunicationError");
 }
 
-Credentials parse_credentials(const std::string& body, const std::string& action,
-                              const std::string& endpoint) {
+}  // namespace
+
+Credentials detail::parse_sts_credentials(const std::string& body, const std::string& action,
+                                          const std::string& endpoint) {
   const std::string what = "STS " + action + " response from " + endpoint;
   pugi::xml_document doc;
   const auto parsed = doc.load_buffer(body.data(), body.size());
@@ -87,8 +89,6 @@ Credentials parse_credentials(const std::string& body, const std::string& action
   }
   return out;
 }
-
-}  // namespace
 
 void validate_role_arn(const std::string& arn, const std::string& what) {
   static const std::regex kArn(R"(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512})");
@@ -179,7 +179,7 @@ Credentials StsClient::assume_role(const Credentials& source,
   if (params.external_id) form.emplace_back("ExternalId", *params.external_id);
   if (params.policy) form.emplace_back("Policy", *params.policy);
   const std::string body = call("AssumeRole", url::form_encode(form), &source);
-  Credentials out = parse_credentials(body, "AssumeRole", endpoint_);
+  Credentials out = detail::parse_sts_credentials(body, "AssumeRole", endpoint_);
   out.source = "assume role " + params.role_arn;
   return out;
 }
@@ -197,7 +197,7 @@ Credentials StsClient::assume_role_with_web_identity(const AssumeRoleParams& par
   if (params.policy) form.emplace_back("Policy", *params.policy);
   const std::string body =
       call("AssumeRoleWithWebIdentity", url::form_encode(form), nullptr);
-  Credentials out = parse_credentials(body, "AssumeRoleWithWebIdentity", endpoint_);
+  Credentials out = detail::parse_sts_credentials(body, "AssumeRoleWithWebIdentity", endpoint_);
   out.source = "web identity " + params.role_arn;
   return out;
 }

@@ -35,6 +35,10 @@ Json parse(std::string_view text, std::string_view what) {
     throw Error(std::string(what) + ": invalid JSON at byte " + std::to_string(e.byte) +
                     (text.empty() ? " (the document is empty)" : ""),
                 ErrorCode::kInvalidInput);
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. a number too large to represent (found by fuzz_credentials_document).
+    throw Error(std::string(what) + ": unusable JSON (" + std::string(e.what()).substr(0, 120) + ")",
+                ErrorCode::kInvalidInput);
   }
 }
 

@@ -84,8 +84,16 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
-  // system_clock (nanoseconds) ends in 2262; "9999-12-31" means "never" to whoever wrote it.
-  if (year >= 2200) {
+  // system_clock (nanoseconds) spans 1677..2262: clamp to 1970..2200 so nothing overflows.
+  // "9999-12-31" means "never" to whoever wrote it; a year before 1970 is long past.
+  if (year < 1970) {
+    year = 1970;
+    month = 1;
+    day = 1;
+    hour = minute = second = 0;
+    micros = 0;
+    offset_seconds = 0;
+  } else if (year >= 2200) {
     year = 2200;
     month = 1;
     day = 1;

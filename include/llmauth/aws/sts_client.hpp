@@ -62,4 +62,10 @@ class StsClient {
 void validate_role_arn(const std::string& arn, const std::string& what);
 void validate_role_session_name(const std::string& name, const std::string& what);
 
+namespace detail {
+// Parses an AssumeRole / AssumeRoleWithWebIdentity XML answer (exposed for the fuzz target).
+Credentials parse_sts_credentials(const std::string& body, const std::string& action,
+                                  const std::string& endpoint);
+}  // namespace detail
+
 }  // namespace llmauth::aws

@@ -52,3 +52,13 @@ TEST(TimeFormat, FarFutureIsClampedNotWrapped) {
 }
 }  // namespace
 }  // namespace llmauth::timefmt
+
+namespace llmauth::timefmt {
+namespace {
+TEST(TimeFormat, AncientYearsAreClampedNotOverflowed) {
+  const auto t = parse_iso8601("0000-01-01T00:00:00Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_iso8601(*t), "1970-01-01T00:00:00Z");
+}
+}  // namespace
+}  // namespace llmauth::timefmt

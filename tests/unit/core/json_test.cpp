@@ -1,0 +1,44 @@
+#include "llmauth/core/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include "llmauth/core/error.hpp"
+
+namespace llmauth::json {
+namespace {
+
+TEST(Json, SyntaxErrorNamesDocumentAndByteButNotContent) {
+  try {
+    parse(R"({"SecretAccessKey": "hunter2-secret-value", oops})", "credential_process output");
+    FAIL();
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("credential_process output: invalid JSON at byte"), std::string::npos) << m;
+    EXPECT_EQ(m.find("hunter2"), std::string::npos) << m;
+  }
+}
+
+TEST(Json, HugeNumbersAreAnErrorNotACrash) {
+  EXPECT_THROW(parse("[1e999999]", "doc"), Error);
+}
+
+TEST(Json, FieldHelpersNamePathAndProblem) {
+  const auto j = parse(R"({"a": {"n": "12", "s": 5}})", "doc");
+  EXPECT_EQ(optional_integer(j["a"], "n", "doc", "/a"), 12);
+  try {
+    require_string(j["a"], "s", "doc", "/a");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "doc: /a/s must be a string");
+  }
+  try {
+    require_string(j["a"], "missing", "doc", "/a");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "doc: /a/missing is missing");
+  }
+  EXPECT_THROW(optional_integer(j["a"], "s", "doc"), Error);
+}
+
+}  // namespace
+}  // namespace llmauth::json
