@@ -23,7 +23,7 @@ TEST(Json, HugeNumbersAreAnErrorNotACrash) {
 }
 
 TEST(Json, FieldHelpersNamePathAndProblem) {
-  const auto j = parse(R"({"a": {"n": "12", "s": 5}})", "doc");
+  const auto j = parse(R"({"a": {"n": "12", "s": 5, "x": "twelve"}})", "doc");
   EXPECT_EQ(optional_integer(j["a"], "n", "doc", "/a"), 12);
   try {
     require_string(j["a"], "s", "doc", "/a");
@@ -37,7 +37,7 @@ TEST(Json, FieldHelpersNamePathAndProblem) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "doc: /a/missing is missing");
   }
-  EXPECT_THROW(optional_integer(j["a"], "s", "doc"), Error);
+  EXPECT_THROW(optional_integer(j["a"], "x", "doc"), Error);
 }
 
 }  // namespace
