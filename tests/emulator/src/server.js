@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // llmauth cloud emulator: router, control API, fault injection, counters and request log.
-// The endpoints themselves live in providers (src/aws/ now; src/azure/ later).
+// The endpoints themselves live in providers (src/aws/, src/azure/).
 //
 //   node src/server.js --state-dir DIR [--max-lifetime-seconds 1800] [--http-port 0]
 //                      [--https-port 0] [--quiet]
@@ -61,7 +61,7 @@ function mergeConfig(target, patch, schema, prefix = '') {
 const REDACTED = '<redacted>';
 const SECRET_HEADERS = new Set(['x-amz-security-token', 'x-aws-ec2-metadata-token']);
 const SECRET_QUERY = new Set(['X-Amz-Signature', 'X-Amz-Security-Token']);
-const SECRET_FORM = new Set(['SecretAccessKey', 'SessionToken', 'client_secret', 'password']);
+const SECRET_FORM = new Set(['SecretAccessKey', 'SessionToken', 'client_secret', 'client_assertion', 'password']);
 
 function redactAuthorization(value) {
   if (value.startsWith('AWS4-HMAC-SHA256')) return value.replace(/Signature=[^,\s]*/, `Signature=${REDACTED}`);
@@ -145,11 +145,11 @@ function sleep(ms, res) {
 
 class Emulator {
   /**
-   * @param {object} [opts] providers (default [aws]), quiet (no per-request lines on stderr),
+   * @param {object} [opts] providers (default [aws, azure]), quiet (no per-request lines on stderr),
    *   now (clock function, ms)
    */
   constructor(opts = {}) {
-    this.providers = opts.providers ?? [require('./aws')];
+    this.providers = opts.providers ?? [require('./aws'), require('./azure')];
     this.quiet = !!opts.quiet;
     this.nowFn = opts.now ?? Date.now;
     this.targets = this.providers.flatMap((p) => p.targets);
@@ -402,6 +402,8 @@ async function startEmulator(opts) {
     ca: tls.caPath,
     pid: process.pid,
   };
+  // Providers may prepare files in the state dir and add fields to emulator.json (arc_key_dir).
+  for (const p of emulator.providers) if (p.start) Object.assign(emulator.info, p.start(emulator, { stateDir }) ?? {});
   let closed = null;
   const close = () => {
     closed ??= Promise.all(

@@ -122,6 +122,14 @@ test('control API', async (t) => {
       sts: { max_skew_seconds: 900 },
       imds: { mode: 'optional', role: 'llmauth-test-role', region: 'us-east-1' },
       container: { authorization: null, role_arn: 'arn:aws:iam::123456789012:role/llmauth-container-role' },
+      azure: {
+        token_lifetime_seconds: 3599,
+        refresh_in_seconds: null,
+        expires_in_as_string: false,
+        managed_identity: { token_lifetime_seconds: 86399, system_assigned: true },
+        imds: { mode: 'available', slow_ms: 5000 },
+        app_service: { identity_header: 'emulator-identity-header' },
+      },
     });
     assert.deepEqual((await emu.control('GET', 'faults')).json, []);
     assert.deepEqual((await emu.control('GET', 'requests')).json, []);
