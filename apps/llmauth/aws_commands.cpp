@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "llmauth/aws/bearer_token.hpp"
 #include "llmauth/aws/bedrock_token.hpp"
 #include "llmauth/aws/credentials/default_chain.hpp"
 #include "llmauth/aws/sigv4.hpp"
@@ -63,6 +64,22 @@ std::string shell_quote(const std::string& s) {
 }
 
 // ---- resolve -------------------------------------------------------------------------------
+
+// Bedrock also accepts an API key from AWS_BEARER_TOKEN_BEDROCK instead of SigV4: say whether one
+// is set, and for a short-term key whose credentials and until when (never the key itself).
+void print_bearer_token(std::ostream& out, const Ambient& ambient) {
+  const std::string var = aws::bearer_token_env_var("bedrock");
+  const auto token = aws::bearer_token_from_environment(ambient);
+  if (!token) return;
+  out << "bedrock api key: " << var << " is set";
+  if (const auto info = aws::inspect_bedrock_token(token->reveal())) {
+    out << " (short-term key for " << aws::mask_access_key_id(info->access_key_id) << " in " << info->region << ", "
+        << timefmt::describe_remaining(info->expires_at, ambient.now()) << ")";
+  } else {
+    out << " (long-term key)";
+  }
+  out << "; Bedrock calls will send it instead of signing\n";
+}
 
 void add_resolve(CLI::App& aws, GlobalOptions& globals, AwsOptions& options, int& exit_code) {
   auto* cmd = aws.add_subcommand(
@@ -127,6 +144,7 @@ void add_resolve(CLI::App& aws, GlobalOptions& globals, AwsOptions& options, int
       if (creds->account_id) std::cout << "account:       " << *creds->account_id << "\n";
       std::cout << "attempts:\n";
       print_attempts(std::cout, chain.attempts());
+      print_bearer_token(std::cout, ambient);
       return 0;
     });
   });

@@ -2,10 +2,11 @@
 
 namespace llmauth::aws {
 
-std::string Credentials::masked_access_key_id() const {
-  if (access_key_id.size() <= 4) return "****";
-  return std::string(access_key_id.size() - 4, '*') +
-         access_key_id.substr(access_key_id.size() - 4);
+std::string mask_access_key_id(const std::string& id) {
+  if (id.size() <= 4) return "****";
+  return std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
 }
+
+std::string Credentials::masked_access_key_id() const { return mask_access_key_id(access_key_id); }
 
 }  // namespace llmauth::aws

@@ -163,6 +163,22 @@ TEST_F(CliAws, SignAtAFixedTimeIsReproducible) {
       << a.out;
 }
 
+TEST_F(CliAws, ResolveMentionsAnAmbientBedrockApiKeyWithoutPrintingIt) {
+  const CliResult minted =
+      run({"aws", "bedrock-token", "--region", "eu-west-1", "--expires", "600"}, env_keys());
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  std::string key = minted.out;
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  auto env = env_keys();
+  env["AWS_BEARER_TOKEN_BEDROCK"] = key;
+  const CliResult r = run({"aws", "resolve"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("AWS_BEARER_TOKEN_BEDROCK is set (short-term key for *******MPLE in eu-west-1"),
+            std::string::npos)
+      << r.out;
+  expect_no_secret(r.all(), key);
+}
+
 TEST_F(CliAws, BedrockTokenHasTheApiKeyShape) {
   const CliResult r = run({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "600"}, env_keys());
   ASSERT_EQ(r.exit_code, 0) << r.err;

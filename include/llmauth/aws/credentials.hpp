@@ -26,4 +26,7 @@ struct Credentials {
   [[nodiscard]] std::string masked_access_key_id() const;
 };
 
+// "…WXYZ" for any access key id.
+std::string mask_access_key_id(const std::string& access_key_id);
+
 }  // namespace llmauth::aws

@@ -1,0 +1,42 @@
+#include "llmauth/aws/bearer_token.hpp"
+
+#include <cctype>
+
+#include "llmauth/core/error.hpp"
+
+namespace llmauth::aws {
+
+std::string bearer_token_env_var(std::string_view signing_name) {
+  std::string out = "AWS_BEARER_TOKEN_";
+  for (char c : signing_name) {
+    out += (c == '-' || c == ' ') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+void validate_bearer_token(const Secret& token, std::string_view where) {
+  if (token.empty()) {
+    throw Error(std::string(where) + " is empty", ErrorCode::kInvalidInput);
+  }
+  for (char c : token.reveal()) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      throw Error(std::string(where) +
+                      " contains a space, line break or control character; a bearer token must "
+                      "be one header-safe word (check for a trailing newline)",
+                  ErrorCode::kInvalidInput);
+    }
+  }
+}
+
+std::optional<Secret> bearer_token_from_environment(const Ambient& ambient,
+                                                    std::string_view signing_name) {
+  const std::string name = bearer_token_env_var(signing_name);
+  auto value = ambient.env(name);
+  if (!value) return std::nullopt;
+  Secret token(std::move(*value));
+  validate_bearer_token(token, name);
+  return token;
+}
+
+}  // namespace llmauth::aws
