@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
              "5 network. See docs/cli.md.\n");
   int exit_code = kOk;
   add_aws_commands(app, globals, exit_code);
+  add_azure_commands(app, globals, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
