@@ -98,4 +98,39 @@ show "$llmauth aws bedrock-token --expires 3600 --output json"
 run "$llmauth" aws bedrock-token --expires 3600 --output json |
   node -e 'const j=JSON.parse(require("fs").readFileSync(0));j.token=j.token.slice(0,40)+"…";console.log(JSON.stringify(j,null,2))'
 
+# ---- Azure ------------------------------------------------------------------------------------
+# Entra ID is https-only: the emulator serves it with a throwaway CA that llmauth trusts through
+# --ca-bundle (verification stays on).
+azrun() {
+  env -i PATH="${AZ_PATH:-$PATH}" HOME="$home" LLMAUTH_LOOPBACK_ONLY=1 "$@"
+}
+tenant=00000000-0000-0000-0000-000000000001
+client=11111111-1111-1111-1111-111111111111
+
+step "10. Azure service principal with a client secret (EnvironmentCredential → Entra ID over TLS)"
+show "AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… AZURE_AUTHORITY_HOST=$emu_https $llmauth --ca-bundle \$DEMO/ca.pem azure resolve"
+azrun AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_CLIENT_SECRET=emulator-client-secret \
+  AZURE_AUTHORITY_HOST="$emu_https" "$llmauth" --ca-bundle "$ca" azure resolve
+
+step "11. Workload identity (AKS): a federated token file exchanged at Entra ID"
+echo "emulator-federated-token" > "$state/federated-token"
+show "AZURE_FEDERATED_TOKEN_FILE=\$DEMO/federated-token … $llmauth --ca-bundle \$DEMO/ca.pem azure resolve"
+azrun AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_FEDERATED_TOKEN_FILE="$state/federated-token" \
+  AZURE_AUTHORITY_HOST="$emu_https" "$llmauth" --ca-bundle "$ca" azure resolve
+
+step "12. Managed identity on App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER)"
+show "IDENTITY_ENDPOINT=$emu/msi/token IDENTITY_HEADER=… $llmauth azure resolve"
+azrun IDENTITY_ENDPOINT="$emu/msi/token" IDENTITY_HEADER=emulator-identity-header "$llmauth" azure resolve
+
+step "13. User-assigned managed identity on a VM (IMDS), by client id"
+show "AZURE_POD_IDENTITY_AUTHORITY_HOST=$emu $llmauth azure token --credential managed-identity --client-id 44444444-… --output json (token truncated)"
+azrun AZURE_POD_IDENTITY_AUTHORITY_HOST="$emu" "$llmauth" azure token --credential managed-identity \
+  --client-id 44444444-4444-4444-4444-444444444444 --output json |
+  node -e 'const j=JSON.parse(require("fs").readFileSync(0));j.accessToken=j.accessToken.slice(0,16)+"…";console.log(JSON.stringify(j,null,2))'
+
+step "14. Developer machine: the Azure CLI (a fake 'az' first on PATH); no IMDS answers, so the managed-identity probe gives up after 1 s"
+curl -sS -X POST -H 'content-type: application/json' -d '{"azure":{"imds":{"mode":"absent"}}}' "$emu/__control/config" >/dev/null
+show "PATH=tests/emulator/bin:\$PATH AZURE_POD_IDENTITY_AUTHORITY_HOST=$emu $llmauth azure resolve"
+AZ_PATH="$root/tests/emulator/bin:$PATH" azrun AZURE_POD_IDENTITY_AUTHORITY_HOST="$emu" "$llmauth" azure resolve
+
 printf '\nDemo finished: every credential above came from the local emulator.\n'
