@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/http.hpp"
 
 namespace llmauth::aws {
 
@@ -15,18 +16,7 @@ std::string bearer_token_env_var(std::string_view signing_name) {
 }
 
 void validate_bearer_token(const Secret& token, std::string_view where) {
-  if (token.empty()) {
-    throw Error(std::string(where) + " is empty", ErrorCode::kInvalidInput);
-  }
-  for (char c : token.reveal()) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) {
-      throw Error(std::string(where) +
-                      " contains a space, line break or control character; a bearer token must "
-                      "be one header-safe word (check for a trailing newline)",
-                  ErrorCode::kInvalidInput);
-    }
-  }
+  http::require_header_safe(token, where);
 }
 
 std::optional<Secret> bearer_token_from_environment(const Ambient& ambient,

@@ -30,6 +30,19 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
   return std::nullopt;
 }
 
+void require_header_safe(const Secret& value, std::string_view where) {
+  if (value.empty()) throw Error(std::string(where) + " is empty", ErrorCode::kInvalidInput);
+  for (char c : value.reveal()) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      throw Error(std::string(where) +
+                      " contains a space, line break or control character; a key or token sent "
+                      "in a header must be one word (check for a trailing newline)",
+                  ErrorCode::kInvalidInput);
+    }
+  }
+}
+
 std::string loggable_url(std::string_view text) {
   const auto q = text.find('?');
   if (q == std::string_view::npos) return std::string(text);

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "llmauth/core/secret.hpp"
+
 namespace llmauth::http {
 
 struct Header {
@@ -86,6 +88,11 @@ class CurlTransport final : public Transport {
   TransportOptions options_;
   std::unique_ptr<Pool> pool_;
 };
+
+// Keys and tokens sent in a header must be one header-safe word. Throws Error(kInvalidInput)
+// naming `where` (a variable, a config path) — never quoting the value — when `value` is empty or
+// holds a space, line break or control character (usually a trailing newline from a file).
+void require_header_safe(const Secret& value, std::string_view where);
 
 // The URL as it may appear in a message: scheme, host, port and path; the query (which may
 // carry a presigned signature or token) replaced by "?…".
