@@ -4,6 +4,7 @@
 #include <cctype>
 #include <thread>
 
+#include "llmauth/core/excerpt.hpp"
 #include "llmauth/core/json.hpp"
 
 namespace llmauth::aws {
@@ -13,32 +14,6 @@ bool retryable_status(int status) { return status >= 500 && status <= 599; }
 
 bool retryable_failure(const Error& e) {
   return e.code() == ErrorCode::kTimeout || e.code() == ErrorCode::kNetwork;
-}
-
-std::string one_line(std::string_view text, std::size_t limit) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= limit) {
-      out += "…";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\r' || c == '\n' || c == '\t') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else if (u >= 0x20 && u != 0x7f) {
-      out += c;
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-void replace_all(std::string& s, std::string_view needle, std::string_view with) {
-  if (needle.empty()) return;
-  for (auto pos = s.find(needle); pos != std::string::npos;
-       pos = s.find(needle, pos + with.size())) {
-    s.replace(pos, needle.size(), with);
-  }
 }
 
 }  // namespace
@@ -84,29 +59,7 @@ std::string describe_duration(std::chrono::milliseconds d) {
 
 std::string error_excerpt(const MetadataReply& reply, std::string_view scrub) {
   if (reply.status < 400 || reply.body.empty()) return {};
-  std::string text;
-  try {
-    const auto j = json::Json::parse(reply.body);
-    if (j.is_object()) {
-      for (const char* key : {"code", "Code"}) {
-        if (auto it = j.find(key); it != j.end() && it->is_string()) {
-          text = it->get<std::string>();
-          break;
-        }
-      }
-      for (const char* key : {"message", "Message"}) {
-        if (auto it = j.find(key); it != j.end() && it->is_string()) {
-          text += (text.empty() ? "" : ": ") + it->get<std::string>();
-          break;
-        }
-      }
-    }
-  } catch (const json::Json::exception&) {
-    text.clear();
-  }
-  if (text.empty()) text = reply.body;
-  replace_all(text, scrub, "****");
-  return one_line(text, 200);
+  return excerpt(json_error_text(reply.body), {scrub});
 }
 
 }  // namespace llmauth::aws

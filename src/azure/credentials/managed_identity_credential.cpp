@@ -7,6 +7,7 @@
 
 #include "llmauth/azure/token_response.hpp"
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/excerpt.hpp"
 #include "llmauth/core/json.hpp"
 #include "llmauth/core/time_format.hpp"
 #include "llmauth/core/url.hpp"
@@ -119,45 +120,7 @@ std::string imds_token_url(const std::string& text, std::string_view from) {
 // Shell, Arc) or message (App Service) of a JSON body, else its first 200 printable characters.
 // `scrub` values (the identity header, the Arc key) are replaced by "****".
 std::string error_excerpt(const http::Response& r, std::initializer_list<std::string_view> scrub) {
-  if (r.body.empty()) return {};
-  std::string text;
-  try {
-    const auto j = json::Json::parse(r.body);
-    if (j.is_object()) {
-      auto str = [&](const char* key) -> std::string {
-        const auto it = j.find(key);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-      };
-      text = str("error");
-      if (auto d = str("error_description"); !d.empty()) text += (text.empty() ? "" : ": ") + d;
-      if (text.empty()) text = str("message");
-      if (text.empty()) text = str("Message");
-    }
-  } catch (const json::Json::exception&) {
-    text.clear();
-  }
-  if (text.empty()) text = r.body;
-  for (std::string_view s : scrub) {
-    if (s.empty()) continue;
-    for (auto pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 4)) {
-      text.replace(pos, s.size(), "****");
-    }
-  }
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= 200) {
-      out += "…";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\r' || c == '\n' || c == '\t') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else if (u >= 0x20 && u != 0x7f) {
-      out += c;
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
+  return excerpt(json_error_text(r.body), scrub);
 }
 
 // The App Service 2017 API's "MM/DD/YYYY HH:MM:SS [AM|PM] +HH:MM" (still seen from older
