@@ -57,6 +57,9 @@ Ambient test_ambient(std::map<std::string, std::string> env, std::shared_ptr<con
   env.try_emplace("HOME", "/nonexistent/llmauth-test-home");
   env.try_emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
   env.try_emplace("AWS_EC2_METADATA_DISABLED", "true");
+  // Azure IMDS defaults to a link-local address: point it at a closed loopback port instead, so
+  // a test that does not set it gets "nothing answered" without a packet leaving the machine.
+  env.try_emplace("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9");
   return Ambient(std::make_shared<MapEnvironment>(std::move(env)),
                  clock ? std::move(clock) : SystemClock::instance(), test_transport(),
                  std::make_shared<PosixProcessRunner>());

@@ -36,7 +36,8 @@ std::shared_ptr<http::Transport> test_transport();
 
 // An Ambient with exactly `env` as its environment (nothing from the real process), the given
 // clock (system clock when null), the loopback-guarded transport and the real process runner.
-// HOME defaults to a path that does not exist, so no real ~/.aws file is ever read.
+// HOME defaults to a path that does not exist, so no real ~/.aws file is ever read; IMDS is off
+// for AWS and pointed at a closed loopback port for Azure unless a test says otherwise.
 Ambient test_ambient(std::map<std::string, std::string> env = {},
                      std::shared_ptr<const Clock> clock = nullptr);
 

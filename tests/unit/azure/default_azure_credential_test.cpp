@@ -95,8 +95,8 @@ TEST(DefaultAzureCredential, Excludes) {
 
 TEST(DefaultAzureCredential, NothingConfigured_IsUnavailableListingAll_AndImdsProbeStaysOnLoopback) {
   Tools tools;  // empty PATH dir: no az, no azd
-  // No AZURE_POD_IDENTITY_AUTHORITY_HOST: managed identity would go to 169.254.169.254, which the
-  // tests' loopback-only transport refuses; in probe mode that must be "unavailable", fast.
+  // test_ambient points Azure IMDS at a closed loopback port: the managed-identity probe finds
+  // nothing there, and in probe mode that must be "unavailable", fast.
   DefaultAzureCredential dac(test_ambient(tools.env()));
   const auto start = std::chrono::steady_clock::now();
   try {

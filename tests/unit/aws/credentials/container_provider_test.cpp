@@ -71,6 +71,7 @@ TEST(ContainerProvider, RelativeUriWinsOverFullUri) {
   EXPECT_EQ(container_credentials_url(a), "http://169.254.170.2/v2/x");
 }
 
+// URL checks only: container_credentials_url() computes the URL and sends nothing.
 TEST(ContainerProvider, FullUri_AllowedPlainHttpHosts) {
   for (const char* uri :
        {"http://127.0.0.1:8080/creds", "http://127.0.0.2/creds", "http://localhost/creds",
@@ -88,6 +89,7 @@ TEST(ContainerProvider, FullUri_HttpsMayBeAnyHost) {
   EXPECT_EQ(container_credentials_url(a), "https://creds.example.com/role");
 }
 
+// The fake transport would answer, but the provider must refuse these before any request.
 TEST(ContainerProvider, FullUri_PlainHttpElsewhere_IsRefusedBeforeAnyRequest) {
   for (const char* uri :
        {"http://10.0.0.1/creds", "http://169.254.169.254/latest", "http://169.254.170.3/creds",

@@ -114,6 +114,7 @@ TEST(ImdsSettings, OptionsApplyWhenTheEnvironmentIsSilent) {
   EXPECT_TRUE(s.v1_disabled);
 }
 
+// Settings parsing only: imds_settings() reads variables and sends nothing.
 TEST(ImdsSettings, MalformedValues_NameTheVariable) {
   const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
       {{{"AWS_METADATA_SERVICE_TIMEOUT", "soon"}}, "AWS_METADATA_SERVICE_TIMEOUT='soon' must be"},
