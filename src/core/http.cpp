@@ -1,8 +1,6 @@
 #include "llmauth/core/http.hpp"
 
-#include <curl/curl.h>
 #include <netinet/in.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 
@@ -13,6 +11,7 @@
 
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/url.hpp"
+#include "curl_library.hpp"
 
 namespace llmauth::http {
 
@@ -51,11 +50,7 @@ std::string loggable_url(std::string_view text) {
 
 namespace {
 
-struct GlobalInit {
-  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
-void ensure_global_init() { static GlobalInit init; }
+using detail::curl_api;
 
 struct Exchange {
   const BodySink* sink = nullptr;
@@ -125,7 +120,7 @@ curl_socket_t guarded_open_socket(void* /*user*/, curlsocktype /*purpose*/,
 
 CURLcode add_ca_bundle(CURL* /*curl*/, void* ssl_ctx, void* user) {
   const auto* path = static_cast<const std::string*>(user);
-  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
+  auto* store = static_cast<X509_STORE*>(curl_api().ssl_ctx_get_cert_store(ssl_ctx));
   if (X509_STORE_load_file(store, path->c_str()) != 1) return CURLE_SSL_CACERT_BADFILE;
   return CURLE_OK;
 }
@@ -136,7 +131,7 @@ struct CurlTransport::Pool {
   std::mutex mutex;
   std::vector<CURL*> idle;
   ~Pool() {
-    for (CURL* c : idle) curl_easy_cleanup(c);
+    for (CURL* c : idle) curl_api().easy_cleanup(c);
   }
   CURL* acquire() {
     {
@@ -147,25 +142,23 @@ struct CurlTransport::Pool {
         return c;
       }
     }
-    CURL* c = curl_easy_init();
+    CURL* c = curl_api().easy_init();
     if (c == nullptr) throw Error("libcurl: cannot create a handle", ErrorCode::kNetwork);
     return c;
   }
   void release(CURL* c) {
-    curl_easy_reset(c);
+    curl_api().easy_reset(c);
     std::lock_guard lock(mutex);
     if (idle.size() < 16) {
       idle.push_back(c);
     } else {
-      curl_easy_cleanup(c);
+      curl_api().easy_cleanup(c);
     }
   }
 };
 
 CurlTransport::CurlTransport(TransportOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
-  ensure_global_init();
-}
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
 
 CurlTransport::~CurlTransport() = default;
 
@@ -184,13 +177,14 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
                 ErrorCode::kRefused);
   }
 
+  const auto& api = curl_api();
   CURL* curl = pool_->acquire();
   struct Release {
     Pool* pool;
     CURL* curl;
     curl_slist* headers = nullptr;
     ~Release() {
-      curl_slist_free_all(headers);
+      curl_api().slist_free_all(headers);
       pool->release(curl);
     }
   } release{pool_.get(), curl};
@@ -199,41 +193,41 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   Exchange ex{sink, &response, options_.max_response_bytes};
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+  api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::max<long long>(1, request.connect_timeout.count())));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<long long>(1, request.timeout.count())));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  api.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
   if (options_.ca_bundle) {
-    curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, add_ca_bundle);
-    curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &*options_.ca_bundle);
+    api.easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, add_ca_bundle);
+    api.easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &*options_.ca_bundle);
   }
   if (options_.loopback_only) {
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, guarded_open_socket);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, nullptr);
+    api.easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, guarded_open_socket);
+    api.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, nullptr);
   }
 
   if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    api.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+    api.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
   }
 
@@ -249,15 +243,15 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
     has_content_type |= iequals(h.name, "content-type");
     has_accept |= iequals(h.name, "accept");
     const std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
-    release.headers = curl_slist_append(release.headers, line.c_str());
+    release.headers = api.slist_append(release.headers, line.c_str());
   }
   // libcurl would add its own defaults; a signed request must carry exactly what was signed.
-  if (!has_content_type) release.headers = curl_slist_append(release.headers, "Content-Type:");
-  if (!has_accept) release.headers = curl_slist_append(release.headers, "Accept:");
-  release.headers = curl_slist_append(release.headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, release.headers);
+  if (!has_content_type) release.headers = api.slist_append(release.headers, "Content-Type:");
+  if (!has_accept) release.headers = api.slist_append(release.headers, "Accept:");
+  release.headers = api.slist_append(release.headers, "Expect:");
+  api.easy_setopt(curl, CURLOPT_HTTPHEADER, release.headers);
 
-  const CURLcode rc = curl_easy_perform(curl);
+  const CURLcode rc = api.easy_perform(curl);
   if (rc != CURLE_OK) {
     if (ex.too_large) {
       throw Error("response from " + shown + " exceeds " +
@@ -265,7 +259,7 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
                   ErrorCode::kNetwork);
     }
     if (ex.aborted) throw Error("transfer from " + shown + " aborted by the reader", ErrorCode::kNetwork);
-    const std::string detail = error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(rc);
+    const std::string detail = error_buffer[0] != '\0' ? error_buffer.data() : api.easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       throw Error("request to " + shown + " timed out after " +
                       std::to_string(request.timeout.count()) + " ms (" + detail + ")",
@@ -285,7 +279,7 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
     throw Error("request to " + shown + " failed: " + detail, ErrorCode::kNetwork);
   }
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
   return response;
 }

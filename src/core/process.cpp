@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -9,6 +10,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <filesystem>
 
 #include "llmauth/core/error.hpp"
@@ -49,6 +52,29 @@ std::optional<std::string> find_on_path(const std::string& program, const std::s
   return std::nullopt;
 }
 
+// write(2) to a pipe whose reader is gone raises SIGPIPE, which would kill a program using the
+// library. Block it in this thread for the call and swallow one that the call itself raised.
+ssize_t write_without_sigpipe(int fd, std::string_view data) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  const bool already_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  const ssize_t put = write(fd, data.data(), data.size());
+  const int saved = errno;
+  if (put < 0 && saved == EPIPE && !already_pending) {
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return put;
+}
+
 }  // namespace
 
 ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
@@ -80,9 +106,15 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
   }
 
   Pipe out, err;
+  std::optional<Pipe> in;
+  if (options.stdin_data) in.emplace();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (in) {
+    posix_spawn_file_actions_adddup2(&actions, in->fd[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
   posix_spawnattr_t attr;
@@ -109,11 +141,20 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
   }
   out.close_end(1);
   err.close_end(1);
+  std::string_view to_write;
+  if (in) {
+    in->close_end(0);
+    to_write = *options.stdin_data;
+    fcntl(in->fd[1], F_SETFL, fcntl(in->fd[1], F_GETFL) | O_NONBLOCK);
+    if (to_write.empty()) in->close_end(1);
+  }
 
   ProcessResult result;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::size_t total = 0;
-  pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
+  // fds[2] is the child's stdin while there is something left to write to it.
+  pollfd fds[3] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0},
+                   {in && in->fd[1] >= 0 ? in->fd[1] : -1, POLLOUT, 0}};
   int open_streams = 2;
   char buffer[8192];
   while (open_streams > 0) {
@@ -123,12 +164,23 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
       result.timed_out = true;
       break;
     }
-    const int n = poll(fds, 2, static_cast<int>(left.count()));
+    const int n = poll(fds, 3, static_cast<int>(left.count()));
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (n == 0) continue;
+    if (fds[2].fd >= 0 && fds[2].revents != 0) {
+      // The child may exit without reading its input: EPIPE just ends the writing.
+      const ssize_t put = (fds[2].revents & POLLOUT) != 0 ? write_without_sigpipe(fds[2].fd, to_write)
+                                                          : -1;
+      if (put > 0) to_write.remove_prefix(static_cast<std::size_t>(put));
+      if (put < 0 && errno == EAGAIN) continue;
+      if (put <= 0 || to_write.empty()) {
+        in->close_end(1);
+        fds[2].fd = -1;
+      }
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);

@@ -5,16 +5,10 @@
 
 #include "aws/aws_test_support.hpp"
 #include "llmauth/core/json.hpp"
-#include "llmauth/core/process.hpp"
+#include "support/cli_runner.hpp"
 
 namespace llmauth::testing {
 namespace {
-
-struct CliResult {
-  int exit_code;
-  std::string out, err;
-  [[nodiscard]] std::string all() const { return out + err; }
-};
 
 class CliAws : public ::testing::Test {
  protected:
@@ -26,14 +20,7 @@ class CliAws : public ::testing::Test {
     env.try_emplace("LLMAUTH_LOOPBACK_ONLY", "1");
     env.try_emplace("AWS_EC2_METADATA_DISABLED", "true");
     env.try_emplace("AWS_ENDPOINT_URL_STS", Emulator::get().http_url());
-    args.insert(args.begin(), LLMAUTH_CLI_PATH);
-    PosixProcessRunner runner;
-    ProcessOptions options;
-    options.environment = env;
-    options.timeout = std::chrono::seconds(30);
-    const auto r = runner.run(args, options);
-    EXPECT_FALSE(r.timed_out);
-    return {r.exit_code, r.out, r.err};
+    return run_cli(std::move(args), std::move(env));
   }
   std::map<std::string, std::string> env_keys() {
     return {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}};
@@ -223,6 +210,41 @@ TEST_F(CliAws, HttpsStsIsTrustedThroughTheCaBundleOnly) {
   const CliResult variable = run({"aws", "resolve", "--profile", "app"}, env);
   EXPECT_EQ(variable.exit_code, 0) << variable.err;
   EXPECT_EQ(Emulator::get().counter("sts.AssumeRole"), 2);
+}
+
+}  // namespace
+}  // namespace llmauth::testing
+
+namespace llmauth::testing {
+namespace {
+
+// libcurl is loaded on first use: signing never needs it, and when it is missing the first
+// network call says what to install instead of the program failing to start.
+class CliLazyLibcurl : public CliAws {};
+
+TEST_F(CliLazyLibcurl, SigningWorksWithoutLibcurl) {
+  auto env = env_keys();
+  env["LLMAUTH_LIBCURL"] = "/nonexistent/libcurl.so.4";
+  const CliResult r = run({"aws", "sign", "--region", "us-east-1", "--service", "bedrock", "--url",
+                           "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse",
+                           "--time", "2015-08-30T12:36:00Z", "--data", "{}"},
+                          env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"signature\""), std::string::npos);
+}
+
+TEST_F(CliLazyLibcurl, MissingLibcurlIsANetworkErrorThatSaysWhatToInstall) {
+  home.write(".aws/credentials", "[base]\naws_access_key_id = AKIDEXAMPLE\n"
+                                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  home.write(".aws/config", "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+                            "source_profile = base\nregion = us-west-2\n");
+  const CliResult r = run({"aws", "resolve", "--profile", "app"},
+                          {{"LLMAUTH_LIBCURL", "/nonexistent/libcurl.so.4"}});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cannot load libcurl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("apt-get install libcurl4"), std::string::npos) << r.err;
+  EXPECT_EQ(Emulator::get().counter("sts"), 0);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
 }
 
 }  // namespace

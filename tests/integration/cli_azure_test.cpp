@@ -4,18 +4,12 @@
 
 #include "integration/azure/azure_chain_support.hpp"
 #include "llmauth/core/json.hpp"
-#include "llmauth/core/process.hpp"
+#include "support/cli_runner.hpp"
 
 namespace llmauth::testing {
 namespace {
 
 using namespace azure_chain;
-
-struct AzCliResult {
-  int exit_code;
-  std::string out, err;
-  [[nodiscard]] std::string all() const { return out + err; }
-};
 
 class CliAzure : public ::testing::Test {
  protected:
@@ -24,18 +18,12 @@ class CliAzure : public ::testing::Test {
     Emulator::get().config({{"azure", {{"imds", {{"mode", "absent"}}}}}});
   }
 
-  AzCliResult run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  CliResult run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     env = base_env(std::move(env));
     env.try_emplace("HOME", home.path().string());
     env.try_emplace("LLMAUTH_LOOPBACK_ONLY", "1");
-    args.insert(args.begin(), {LLMAUTH_CLI_PATH, "--ca-bundle", Emulator::get().ca_path()});
-    PosixProcessRunner runner;
-    ProcessOptions options;
-    options.environment = env;
-    options.timeout = std::chrono::seconds(30);
-    const auto r = runner.run(args, options);
-    EXPECT_FALSE(r.timed_out);
-    return {r.exit_code, r.out, r.err};
+    args.insert(args.begin(), {"--ca-bundle", Emulator::get().ca_path()});
+    return run_cli(std::move(args), std::move(env));
   }
   std::map<std::string, std::string> fake_az(const std::string& mode = "ok") {
     return {{"PATH", fake_cli_bin() + ":/usr/local/bin:/usr/bin:/bin"},

@@ -17,6 +17,8 @@ struct ProcessOptions {
   std::size_t max_output_bytes = 1u << 20;
   // The child's whole environment. nullopt = inherit the parent's.
   std::optional<std::map<std::string, std::string>> environment;
+  // Written to the child's standard input, which is then closed. nullopt = /dev/null.
+  std::optional<std::string> stdin_data;
 };
 
 struct ProcessResult {

@@ -53,6 +53,31 @@ TEST(ProcessRunner, OutputBeyondTheLimitIsAnError) {
                Error);
 }
 
+TEST(ProcessRunner, StdinIsDevNullByDefault) {
+  PosixProcessRunner runner;
+  const auto r = runner.run({"/bin/sh", "-c", "wc -c"}, {});
+  EXPECT_EQ(r.out.find_first_not_of(" "), r.out.find('0'));
+}
+
+TEST(ProcessRunner, WritesStdinDataLargerThanAPipeBuffer) {
+  PosixProcessRunner runner;
+  ProcessOptions options;
+  options.stdin_data = std::string(300000, 'x') + "end";
+  const auto r = runner.run({"/bin/sh", "-c", "wc -c; "}, options);
+  EXPECT_EQ(std::stol(r.out), 300003);
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(ProcessRunner, ChildThatIgnoresItsStdinDoesNotKillUsWithSigpipe) {
+  PosixProcessRunner runner;
+  ProcessOptions options;
+  options.stdin_data = std::string(1 << 20, 'x');
+  const auto r = runner.run({"/bin/sh", "-c", "exec 0<&-; echo gone"}, options);
+  EXPECT_EQ(r.out, "gone\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_FALSE(r.timed_out);
+}
+
 TEST(SplitCommandLine, QuotesWithoutAShell) {
   EXPECT_EQ(split_command_line("a 'b c' \"d \\\"e\\\"\" f\\ g"),
             (std::vector<std::string>{"a", "b c", "d \"e\"", "f g"}));
