@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // llmauth cloud emulator: router, control API, fault injection, counters and request log.
-// The endpoints themselves live in providers (src/aws/, src/azure/).
+// The endpoints themselves live in providers (src/aws/, src/azure/, src/llm/).
 //
 //   node src/server.js --state-dir DIR [--max-lifetime-seconds 1800] [--http-port 0]
 //                      [--https-port 0] [--quiet]
@@ -59,7 +59,7 @@ function mergeConfig(target, patch, schema, prefix = '') {
 // ---- request log redaction ----------------------------------------------------------------------
 
 const REDACTED = '<redacted>';
-const SECRET_HEADERS = new Set(['x-amz-security-token', 'x-aws-ec2-metadata-token']);
+const SECRET_HEADERS = new Set(['x-amz-security-token', 'x-aws-ec2-metadata-token', 'api-key']);
 const SECRET_QUERY = new Set(['X-Amz-Signature', 'X-Amz-Security-Token']);
 const SECRET_FORM = new Set(['SecretAccessKey', 'SessionToken', 'client_secret', 'client_assertion', 'password']);
 
@@ -145,11 +145,11 @@ function sleep(ms, res) {
 
 class Emulator {
   /**
-   * @param {object} [opts] providers (default [aws, azure]), quiet (no per-request lines on stderr),
+   * @param {object} [opts] providers (default [aws, azure, llm]), quiet (no per-request lines on stderr),
    *   now (clock function, ms)
    */
   constructor(opts = {}) {
-    this.providers = opts.providers ?? [require('./aws'), require('./azure')];
+    this.providers = opts.providers ?? [require('./aws'), require('./azure'), require('./llm')];
     this.quiet = !!opts.quiet;
     this.nowFn = opts.now ?? Date.now;
     this.targets = this.providers.flatMap((p) => p.targets);

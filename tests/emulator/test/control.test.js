@@ -130,6 +130,9 @@ test('control API', async (t) => {
         imds: { mode: 'available', slow_ms: 5000 },
         app_service: { identity_header: 'emulator-identity-header' },
       },
+      llm: { stream_chunk_delay_ms: 0 },
+      azure_openai: { token_resources: ['https://cognitiveservices.azure.com'] },
+      bedrock: { max_skew_seconds: 900 },
     });
     assert.deepEqual((await emu.control('GET', 'faults')).json, []);
     assert.deepEqual((await emu.control('GET', 'requests')).json, []);

@@ -100,7 +100,7 @@ function resourceOfScope(scope) {
  * Mints a JWT-shaped access token (v1 claims; random signature: its validity is the registry's
  * word, not a key's), registers it and returns {token, issuedAt, expiresAt} (epoch seconds).
  */
-function mintAccessToken(emu, { tenantId, clientId, objectId, resource, scope, lifetimeSeconds, source, identity, extraClaims }) {
+function mintAccessToken(emu, { tenantId, clientId, objectId, resource, scope, lifetimeSeconds, source, identity, extraClaims, authKind }) {
   const now = Math.floor(emu.now() / 1000);
   const exp = now + lifetimeSeconds;
   const oid = objectId ?? crypto.randomUUID();
@@ -134,6 +134,7 @@ function mintAccessToken(emu, { tenantId, clientId, objectId, resource, scope, l
     resource,
     issued_at: now,
     expires_at: exp,
+    auth_kind: authKind ?? null,
   });
   return { token, issuedAt: now, expiresAt: exp };
 }

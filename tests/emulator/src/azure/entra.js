@@ -171,6 +171,7 @@ module.exports = {
       source: 'entra',
       identity: app.client_id,
       extraClaims: { app_displayname: app.display_name },
+      authKind: auth.kind,
     });
     log.auth_kind = auth.kind;
     const num = (n) => (cfg.expires_in_as_string ? String(n) : n);
