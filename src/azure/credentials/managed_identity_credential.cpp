@@ -29,7 +29,8 @@ constexpr std::string_view kPodIdentityHostVar = "AZURE_POD_IDENTITY_AUTHORITY_H
 constexpr std::string_view kImdsTokenPath = "/metadata/identity/oauth2/token";
 constexpr std::string_view kImdsApiVersion = "2018-02-01";
 constexpr std::string_view kAppServiceApiVersion = "2019-08-01";
-constexpr std::string_view kArcApiVersion = "2019-11-01";
+// 2020-06-01 takes a user-assigned selector (client_id / object_id / msi_res_id), as MSAL sends.
+constexpr std::string_view kArcApiVersion = "2020-06-01";
 
 constexpr std::string_view kMetadataHeader = "Metadata";
 constexpr std::string_view kIdentityHeader = "X-IDENTITY-HEADER";
@@ -233,22 +234,18 @@ ManagedIdentityCredential::ManagedIdentityCredential(Ambient ambient,
     source_ = ManagedIdentitySource::kCloudShell;
     endpoint_ = *msi_endpoint;
     check_url(endpoint_, kMsiEndpointVar);
-    if (options_.id.kind == Kind::kObjectId || options_.id.kind == Kind::kResourceId) {
+    if (options_.id.kind != Kind::kSystem) {
+      // Cloud Shell always answers with the signed-in user's token, whatever id is asked for;
+      // MSAL and azure-identity refuse user-assigned ids here, and so do we.
       config_error_ = prefix() + "Cloud Shell (" + std::string(kMsiEndpointVar) +
-                      ") takes a user-assigned identity by client id only, not " +
-                      options_.id.describe();
+                      ") gives the signed-in user's token only and cannot select " +
+                      options_.id.describe() + "; remove it from the options";
     }
   } else if (identity_endpoint && imds_endpoint) {
     source_ = ManagedIdentitySource::kAzureArc;
     endpoint_ = *identity_endpoint;
     check_url(endpoint_, kIdentityEndpointVar);
     check_url(*imds_endpoint, kImdsEndpointVar);
-    if (options_.id.kind != Kind::kSystem) {
-      config_error_ = prefix() + "Azure Arc (" + std::string(kIdentityEndpointVar) + " + " +
-                      std::string(kImdsEndpointVar) +
-                      ") supports only the machine's system-assigned identity; remove " +
-                      options_.id.describe() + " from the options";
-    }
   } else {
     source_ = ManagedIdentitySource::kImds;
     try {
@@ -309,7 +306,6 @@ http::Request ManagedIdentityCredential::build_request(const std::string& resour
       break;
     case ManagedIdentitySource::kCloudShell:
       params = {{"resource", resource}};
-      add_id("client_id", "object_id", "msi_res_id");  // only client_id gets this far
       r.method = "POST";
       r.url = endpoint_;
       r.body = url::form_encode(params);
@@ -318,6 +314,7 @@ http::Request ManagedIdentityCredential::build_request(const std::string& resour
       break;
     case ManagedIdentitySource::kAzureArc:
       params = {{"api-version", std::string(kArcApiVersion)}, {"resource", resource}};
+      add_id("client_id", "object_id", "msi_res_id");
       r.url = with_query();
       r.headers.push_back({std::string(kMetadataHeader), "true"});
       break;
@@ -511,6 +508,44 @@ AccessToken ManagedIdentityCredential::parse(const std::string& body) const {
   return token;
 }
 
+// An Arc agent that predates user-assigned identities ignores the selector and answers with the
+// machine's system-assigned identity; one that honours it echoes the id back. Without the echo
+// the token may belong to another identity than the one asked for: fail closed, as MSAL does.
+void ManagedIdentityCredential::confirm_arc_identity(std::string_view body) const {
+  using Kind = ManagedIdentityId::Kind;
+  const auto& id = options_.id;
+  if (id.kind == Kind::kSystem) return;
+  std::vector<const char*> fields;
+  switch (id.kind) {
+    case Kind::kClientId:
+      fields = {"client_id"};
+      break;
+    case Kind::kObjectId:
+      fields = {"object_id"};
+      break;
+    default:
+      fields = {"msi_res_id", "mi_res_id"};
+      break;
+  }
+  json::Json doc;
+  try {
+    doc = json::parse(body, "Azure Arc token response");
+  } catch (const Error&) {
+    return;  // parse() reports the malformed body with its own context
+  }
+  for (const char* field : fields) {
+    if (doc.is_object() && doc.contains(field) && doc[field].is_string() &&
+        http::iequals(doc[field].get<std::string>(), id.value)) {
+      return;
+    }
+  }
+  throw Error(prefix() + "Azure Arc did not confirm " + id.describe() +
+                  " in its answer: the agent probably does not support user-assigned identities "
+                  "and returned the machine's system-assigned identity instead; update the Azure "
+                  "Connected Machine agent or use the system-assigned identity",
+              ErrorCode::kFailed);
+}
+
 std::shared_ptr<const AccessToken> ManagedIdentityCredential::get_token(
     const TokenRequest& request) {
   if (!config_error_.empty()) throw Error(config_error_, ErrorCode::kInvalidInput);
@@ -525,6 +560,7 @@ std::shared_ptr<const AccessToken> ManagedIdentityCredential::get_token(
     r = answer_arc_challenge(req, r, arc_key);
   }
   if (r.status < 200 || r.status >= 300) throw_status(r, arc_key.reveal());
+  if (source_ == ManagedIdentitySource::kAzureArc) confirm_arc_identity(r.body);
   return std::make_shared<const AccessToken>(parse(r.body));
 }
 

@@ -279,9 +279,34 @@ TEST_F(ManagedIdentityEmulator, Arc_ChallengeRoundTrip) {
   expect_issued(*t, "arc", kSystemClientId);
   EXPECT_EQ(count("azure.arc"), 2);  // the 401 challenge, then the answer with the key
   const auto r = last_request("azure.arc");
-  EXPECT_EQ(r["query"].value("api-version", ""), "2019-11-01");
+  EXPECT_EQ(r["query"].value("api-version", ""), "2020-06-01");
   EXPECT_EQ(r["headers"].value("authorization", ""), "Basic <redacted>");
   EXPECT_EQ(r.value("status", 0), 200);
+}
+
+TEST_F(ManagedIdentityEmulator, Arc_UserAssigned_ByClientIdObjectIdAndResourceId) {
+  for (const auto& id :
+       {ManagedIdentityId::client_id(kUserClientId), ManagedIdentityId::object_id(kUserObjectId),
+        ManagedIdentityId::resource_id(kUserResourceId)}) {
+    ManagedIdentityCredential c(testing::test_ambient(arc_env()), options(id));
+    const auto t = c.get_token(cognitive());
+    expect_issued(*t, "arc", kUserClientId);
+  }
+}
+
+TEST_F(ManagedIdentityEmulator, Arc_AgentThatIgnoresTheUserAssignedId_IsAnError) {
+  // A legacy agent: answers with a token and no echo of the identity asked for.
+  Emulator::get().control(
+      "POST", "/__control/fault",
+      {{"target", "azure.arc"}, {"status", 200},
+       {"body", R"({"access_token":"legacy-agent-token-0123456789","expires_in":"3600",)"
+                R"("token_type":"Bearer","resource":"https://cognitiveservices.azure.com"})"}});
+  ManagedIdentityCredential c(testing::test_ambient(arc_env()),
+                              options(ManagedIdentityId::client_id(kUserClientId)));
+  const auto f = failure_of(c);
+  EXPECT_EQ(f.code, ErrorCode::kFailed);
+  EXPECT_NE(f.message.find("did not confirm"), std::string::npos) << f.message;
+  testing::expect_no_secret(f.message, "legacy-agent-token-0123456789");
 }
 
 TEST_F(ManagedIdentityEmulator, Arc_KeyFolderMismatch_IsRefusedBeforeReadingTheKey) {

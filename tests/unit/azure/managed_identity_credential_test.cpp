@@ -240,21 +240,17 @@ TEST_F(ManagedIdentity, CloudShell_PostsAFormWithMetadataHeader) {
   EXPECT_EQ(header_of(r, "Content-Type"), "application/x-www-form-urlencoded");
 }
 
-TEST_F(ManagedIdentity, CloudShell_ClientIdGoesInTheForm_OtherIdsAreRejected) {
-  auto c =
-      with_env({{"MSI_ENDPOINT", kCloudShellUrl}}, fast(ManagedIdentityId::client_id(kClientId)));
-  (void)c.get_token(cognitive());
-  EXPECT_EQ(
-      transport_->requests().at(0).body,
-      "resource=https%3A%2F%2Fcognitiveservices.azure.com&client_id=" + std::string(kClientId));
-
-  auto bad =
-      with_env({{"MSI_ENDPOINT", kCloudShellUrl}}, fast(ManagedIdentityId::object_id(kObjectId)));
-  const auto o = failure(bad);
-  EXPECT_FALSE(o.unavailable);
-  EXPECT_EQ(o.code, ErrorCode::kInvalidInput);
-  EXPECT_NE(o.message.find("client id only"), std::string::npos) << o.message;
-  EXPECT_EQ(transport_->requests().size(), 1u);  // nothing more was sent
+TEST_F(ManagedIdentity, CloudShell_RejectsEveryUserAssignedId) {
+  // Cloud Shell answers with the signed-in user's token whatever id is asked for.
+  for (const auto& id : {ManagedIdentityId::client_id(kClientId), ManagedIdentityId::object_id(kObjectId),
+                         ManagedIdentityId::resource_id("/subscriptions/s/x")}) {
+    auto bad = with_env({{"MSI_ENDPOINT", kCloudShellUrl}}, fast(id));
+    const auto o = failure(bad);
+    EXPECT_FALSE(o.unavailable);
+    EXPECT_EQ(o.code, ErrorCode::kInvalidInput);
+    EXPECT_NE(o.message.find("signed-in user's token only"), std::string::npos) << o.message;
+  }
+  EXPECT_TRUE(transport_->requests().empty());  // nothing was sent
 }
 
 // --- Azure Arc ------------------------------------------------------------------------------
@@ -295,7 +291,7 @@ TEST_F(ArcChallenge, RoundTrip_SendsTheKeyFileContentsAsBasicAuthorization) {
     EXPECT_EQ(r.method, "GET");
     EXPECT_EQ(r.url,
               std::string(kArcUrl) +
-                  "?api-version=2019-11-01&resource=https%3A%2F%2Fcognitiveservices.azure.com");
+                  "?api-version=2020-06-01&resource=https%3A%2F%2Fcognitiveservices.azure.com");
     EXPECT_EQ(header_of(r, "Metadata"), "true");
   }
   EXPECT_FALSE(header_of(requests[0], "Authorization"));
@@ -398,15 +394,36 @@ TEST_F(ArcChallenge, KeyRefused_IsAnErrorWithoutTheKey) {
   EXPECT_EQ(transport_->requests().size(), 2u);
 }
 
-TEST_F(ArcChallenge, UserAssignedIdentity_IsNotSupported) {
+TEST_F(ArcChallenge, UserAssigned_SelectorIsSentAndTheEchoConfirmsIt) {
+  const auto file = keys_.write("abc.key", key_);
+  answer([this, file](const http::Request& r) {
+    if (!http::find_header(r.headers, "Authorization")) {
+      return reply(401, "{}", {{"WWW-Authenticate", "Basic realm=" + file.string()}});
+    }
+    auto body = json::parse(good_body(), "body");
+    body["object_id"] = std::string(kObjectId);  // upper/lower case does not matter
+    for (auto& c : body["object_id"].get_ref<std::string&>()) c = static_cast<char>(std::toupper(c));
+    return reply(200, body.dump());
+  });
+  auto c = arc(fast(ManagedIdentityId::object_id(kObjectId)));
+  EXPECT_EQ(c.get_token(cognitive())->token.reveal(), kToken);
+  EXPECT_EQ(transport_->requests().at(1).url,
+            std::string(kArcUrl) + "?api-version=2020-06-01&resource=https%3A%2F%2Fcognitiveservices"
+                                   ".azure.com&object_id=" + kObjectId);
+}
+
+TEST_F(ArcChallenge, UserAssigned_WithoutTheEcho_FailsClosed) {
+  // An agent that predates user-assigned identities ignores the selector and answers with the
+  // system-assigned identity's token: that token must not be handed out as the asked-for one.
+  const auto file = keys_.write("abc.key", key_);
+  challenge_with(file.string());
   auto c = arc(fast(ManagedIdentityId::client_id(kClientId)));
   const auto o = failure(c);
   EXPECT_FALSE(o.unavailable);
-  EXPECT_EQ(o.code, ErrorCode::kInvalidInput);
-  EXPECT_NE(o.message.find("only the machine's system-assigned identity"), std::string::npos)
-      << o.message;
-  EXPECT_NE(o.message.find(kClientId), std::string::npos);
-  EXPECT_TRUE(transport_->requests().empty());
+  EXPECT_EQ(o.code, ErrorCode::kFailed);
+  EXPECT_NE(o.message.find("did not confirm"), std::string::npos) << o.message;
+  EXPECT_NE(o.message.find(kClientId), std::string::npos) << o.message;
+  testing::expect_no_secret(o.message, kToken);
 }
 
 // --- probe ------------------------------------------------------------------------------------

@@ -6,13 +6,15 @@
 //   App Service / Functions: IDENTITY_ENDPOINT + IDENTITY_HEADER.
 //     GET ?api-version=2019-08-01&resource=R[&client_id=|&principal_id=|&mi_res_id=]
 //     with X-IDENTITY-HEADER: $IDENTITY_HEADER
-//   Cloud Shell: MSI_ENDPOINT (alone).
-//     POST form resource=R[&client_id=] with Metadata: true
-//   Azure Arc: IDENTITY_ENDPOINT + IMDS_ENDPOINT (system-assigned only).
-//     GET ?api-version=2019-11-01&resource=R with Metadata: true, answered 401 and
+//   Cloud Shell: MSI_ENDPOINT (alone); the signed-in user's token, so no user-assigned id.
+//     POST form resource=R with Metadata: true
+//   Azure Arc: IDENTITY_ENDPOINT + IMDS_ENDPOINT.
+//     GET ?api-version=2020-06-01&resource=R[&client_id=|&object_id=|&msi_res_id=]
+//     with Metadata: true, answered 401 and
 //     WWW-Authenticate: Basic realm=<key file>; the file must sit directly in arc_key_dir, end
 //     in .key and hold at most 4096 bytes; the request goes again with
-//     Authorization: Basic <its contents>
+//     Authorization: Basic <its contents>. A user-assigned id must come back in the answer
+//     (older agents ignore it and give the system-assigned identity): else an error, as MSAL.
 //   IMDS (VMs, AKS, …): everything else. options.imds_endpoint, else
 //     $AZURE_POD_IDENTITY_AUTHORITY_HOST + /metadata/identity/oauth2/token, else
 //     http://169.254.169.254/metadata/identity/oauth2/token.
@@ -115,6 +117,7 @@ class ManagedIdentityCredential final : public TokenCredential {
   [[nodiscard]] http::Response answer_arc_challenge(const http::Request& request,
                                                     const http::Response& challenge,
                                                     Secret& key) const;
+  void confirm_arc_identity(std::string_view body) const;
   [[noreturn]] void throw_status(const http::Response& response, std::string_view scrub) const;
   [[nodiscard]] AccessToken parse(const std::string& body) const;
   [[nodiscard]] std::string who() const;
