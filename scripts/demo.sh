@@ -133,4 +133,59 @@ curl -sS -X POST -H 'content-type: application/json' -d '{"azure":{"imds":{"mode
 show "PATH=tests/emulator/bin:\$PATH AZURE_POD_IDENTITY_AUTHORITY_HOST=$emu $llmauth azure resolve"
 AZ_PATH="$root/tests/emulator/bin:$PATH" azrun AZURE_POD_IDENTITY_AUTHORITY_HOST="$emu" "$llmauth" azure resolve
 
-printf '\nDemo finished: every credential above came from the local emulator.\n'
+# ---- Chat through provider configs -------------------------------------------------------------
+cat > "$state/providers.json" <<JSON
+{
+  "providers": [
+    {"name": "azure-key", "type": "azure_openai", "endpoint": "$emu", "deployment": "gpt-4o",
+     "auth": {"type": "api_key", "api_key": {"env": "DEMO_AZURE_OPENAI_KEY"}}},
+    {"name": "azure-sp", "type": "azure_openai", "endpoint": "$emu", "api": "deployments",
+     "api_version": "2024-10-21", "deployment": "gpt-4o-mini",
+     "auth": {"type": "azure_ad_token_provider", "tenant_id": "$tenant", "client_id": "$client",
+              "client_secret": {"env": "DEMO_CLIENT_SECRET"}}},
+    {"name": "bedrock-role", "type": "aws_bedrock", "region": "us-east-1",
+     "model": "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+     "auth": {"type": "assume_role", "role_arn": "arn:aws:iam::123456789012:role/BedrockUser",
+              "source": {"type": "access_keys", "access_key_id": "AKIDEXAMPLE",
+                         "secret_access_key": {"env": "DEMO_AWS_SECRET"}}}},
+    {"name": "bedrock-api-key", "type": "aws_bedrock", "region": "us-east-1",
+     "model": "anthropic.claude-3-haiku-20240307-v1:0",
+     "auth": {"type": "bearer_token", "token": {"env": "DEMO_BEDROCK_API_KEY"}}}
+  ]
+}
+JSON
+chatrun() {
+  env -i PATH="$PATH" HOME="$home" LLMAUTH_LOOPBACK_ONLY=1 AWS_EC2_METADATA_DISABLED=true \
+    AWS_ENDPOINT_URL_STS="$emu" AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$emu" AZURE_AUTHORITY_HOST="$emu_https" \
+    DEMO_AZURE_OPENAI_KEY=emulator-azure-openai-key-1 DEMO_CLIENT_SECRET=emulator-client-secret \
+    DEMO_AWS_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY DEMO_BEDROCK_API_KEY="$bedrock_key" \
+    "$llmauth" --ca-bundle "$ca" "$@"
+}
+bedrock_key=$(run AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
+  "$llmauth" aws bedrock-token --expires 900)
+
+step "15. A provider config (secrets by reference: {\"env\": …}), validated"
+show "$llmauth providers validate \$DEMO/providers.json"
+chatrun providers validate "$state/providers.json"
+
+step "16. Test every provider: credentials acquired, the cheapest authenticated call made"
+show "$llmauth providers test \$DEMO/providers.json"
+chatrun providers test "$state/providers.json"
+
+step "17. Chat: Azure OpenAI with an API key (v1 API)"
+show "$llmauth chat --config \$DEMO/providers.json --provider azure-key 'Hello from llmauth'"
+chatrun chat --config "$state/providers.json" --provider azure-key "Hello from llmauth"
+
+step "18. Chat, streamed: Azure OpenAI with a service principal's Entra token (deployments API)"
+show "$llmauth chat --config \$DEMO/providers.json --provider azure-sp --stream 'Stream this answer word by word'"
+chatrun chat --config "$state/providers.json" --provider azure-sp --stream "Stream this answer word by word"
+
+step "19. Chat, streamed: Bedrock ConverseStream, SigV4 with an assumed role, inference profile id"
+show "$llmauth chat --config \$DEMO/providers.json --provider bedrock-role --stream --system 'Be brief.' 'What is SigV4?'"
+chatrun chat --config "$state/providers.json" --provider bedrock-role --stream --system "Be brief." "What is SigV4?"
+
+step "20. Chat: Bedrock with a Bedrock API key (bearer token), JSON output"
+show "echo 'Which key am I using?' | $llmauth chat --config \$DEMO/providers.json --provider bedrock-api-key --json -"
+echo "Which key am I using?" | chatrun chat --config "$state/providers.json" --provider bedrock-api-key --json -
+
+printf '\nDemo finished: every credential and every answer above came from the local emulator.\n'

@@ -47,5 +47,6 @@ int guarded(F&& body) {
 
 void add_aws_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
 void add_azure_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
+void add_llm_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
 
 }  // namespace llmauth::cli

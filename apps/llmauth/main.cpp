@@ -1,4 +1,5 @@
-// llmauth: resolve, print and export cloud LLM credentials, sign requests, mint Bedrock API keys.
+// llmauth: resolve, print and export cloud LLM credentials, sign requests, mint Bedrock API keys,
+// validate and test provider configs, chat.
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   int exit_code = kOk;
   add_aws_commands(app, globals, exit_code);
   add_azure_commands(app, globals, exit_code);
+  add_llm_commands(app, globals, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -82,6 +82,12 @@ milliseconds backoff(const RetryPolicy& policy, int retry) {
 
 }  // namespace
 
+bool is_retryable_status(int status, const RetryPolicy& policy) {
+  return retryable_status(status, policy);
+}
+
+milliseconds backoff_delay(const RetryPolicy& policy, int retry) { return backoff(policy, retry); }
+
 std::optional<milliseconds> retry_after(const Response& response) {
   for (const char* name : {"retry-after-ms", "x-ms-retry-after-ms"}) {
     if (auto value = response.header(name)) {

@@ -27,7 +27,7 @@ inline CliResult run_cli(std::vector<std::string> args, std::map<std::string, st
   ProcessOptions options;
   options.environment = std::move(env);
   options.timeout = timeout;
-  options.stdin_data = std::move(stdin_data);
+  if (!stdin_data.empty()) options.stdin_data = std::move(stdin_data);
   const auto r = runner.run(args, options);
   EXPECT_FALSE(r.timed_out) << "llmauth did not finish within " << timeout.count() << " ms";
   return {r.exit_code, r.out, r.err};

@@ -29,6 +29,11 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 Response send_with_retries(Transport& transport, const Request& request, const RetryPolicy& policy,
                            const Sleeper& sleep = {});
 
+// Whether the policy retries this status (never 400 or 401, whatever the list says).
+bool is_retryable_status(int status, const RetryPolicy& policy);
+// The backoff before retry number `retry` (1 = the first retry): exponential with jitter, capped.
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry);
+
 // The delay a response asks for (retry-after-ms, x-ms-retry-after-ms, Retry-After), if any.
 std::optional<std::chrono::milliseconds> retry_after(const Response& response);
 

@@ -1,0 +1,172 @@
+// `llmauth providers validate|test` and `llmauth chat`'s options end to end, against the
+// emulator. (Every auth method through `chat` is llm/chat_matrix_test.cpp.)
+#include <gtest/gtest.h>
+
+#include "llmauth/core/json.hpp"
+#include "support/cli_runner.hpp"
+#include "support/test_support.hpp"
+
+namespace llmauth::testing {
+namespace {
+
+constexpr const char* kInlineSecret = "inline-azure-openai-key-that-must-not-print";
+
+class CliProviders : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Emulator::get().reset();
+    Emulator::get().control("POST", "/__control/azure/openai/keys", {{"key", kInlineSecret}, {"key_id", "inline"}});
+  }
+
+  std::map<std::string, std::string> env() {
+    return {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+            {"HOME", home.path().string()},
+            {"LLMAUTH_LOOPBACK_ONLY", "1"},
+            {"AWS_EC2_METADATA_DISABLED", "true"},
+            {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME", Emulator::get().http_url()},
+            {"GOOD_KEY", "emulator-azure-openai-key-1"},
+            {"WRONG_KEY", "a-wrong-azure-openai-key-0123456789"}};
+  }
+  std::string config() {
+    const std::string emu = Emulator::get().http_url();
+    const json::Json j = {
+        {"providers",
+         {{{"name", "good"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
+           {"auth", {{"type", "api_key"}, {"api_key", {{"env", "GOOD_KEY"}}}}}},
+          {{"name", "inline"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
+           {"auth", {{"type", "api_key"}, {"api_key", kInlineSecret}}}},
+          {{"name", "wrong"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
+           {"auth", {{"type", "api_key"}, {"api_key", {{"env", "WRONG_KEY"}}}}}},
+          {{"name", "bedrock"}, {"type", "aws_bedrock"}, {"region", "us-east-1"},
+           {"model", "amazon.nova-lite-v1:0"},
+           {"auth", {{"type", "access_keys"}, {"access_key_id", kEmulatorAccessKey},
+                     {"secret_access_key", kEmulatorSecretKey}}}}}}};
+    return home.write("providers.json", j.dump(2)).string();
+  }
+  CliResult llmauth(std::vector<std::string> args, std::string stdin_data = {}) {
+    return run_cli(std::move(args), env(), std::chrono::seconds(30), std::move(stdin_data));
+  }
+  TempDir home;
+};
+
+TEST_F(CliProviders, ValidateListsProvidersAndExits0) {
+  const auto r = llmauth({"providers", "validate", config()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("4 providers, valid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bedrock  aws_bedrock  auth access_keys"), std::string::npos) << r.out;
+  expect_no_secret(r.all(), kInlineSecret);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
+}
+
+TEST_F(CliProviders, ValidatePrintRedactsInlineSecretsButKeepsReferences) {
+  const auto r = llmauth({"providers", "validate", "--print", config()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "printed config");
+  EXPECT_EQ(j["providers"][1]["auth"]["api_key"], "<redacted>");
+  EXPECT_EQ(j["providers"][0]["auth"]["api_key"], (json::Json{{"env", "GOOD_KEY"}}));
+  EXPECT_EQ(j["providers"][3]["auth"]["access_key_id"], kEmulatorAccessKey);
+  expect_no_secret(r.all(), kInlineSecret);
+  expect_no_secret(r.all(), kEmulatorSecretKey);
+}
+
+TEST_F(CliProviders, ValidateReportsEveryProblemWithItsPathAndExits1) {
+  const auto file = std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/config/invalid.five_problems.json";
+  const auto r = llmauth({"providers", "validate", file});
+  EXPECT_EQ(r.exit_code, 1);
+  for (const char* path : {"providers[0].auth.api_key", "providers[1].endpoint_url", "providers[1].auth.type",
+                           "providers[2].name", "providers[2].auth.clientid"}) {
+    EXPECT_NE(r.err.find(path), std::string::npos) << path << " not in:\n" << r.err;
+  }
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(CliProviders, ValidateSyntaxErrorSaysLineAndColumn) {
+  const auto file = std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/config/invalid.syntax.json";
+  const auto r = llmauth({"providers", "validate", file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 4"), std::string::npos) << r.err;
+}
+
+TEST_F(CliProviders, TestReportsEachProviderAndFailsWhenOneFails) {
+  const auto r = llmauth({"providers", "test", config()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("OK      good (azure_openai, api_key): listed 2 models"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK      inline"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK      bedrock (aws_bedrock, access_keys): one-token Converse"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAILED  wrong (azure_openai, api_key)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("HTTP 401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check the API key"), std::string::npos) << r.out;
+  for (const char* s : {kInlineSecret, "a-wrong-azure-openai-key-0123456789", "emulator-azure-openai-key-1",
+                        kEmulatorSecretKey}) {
+    expect_no_secret(r.all(), s);
+  }
+  EXPECT_EQ(Emulator::get().counter("azure_openai.chat"), 0) << "testing Azure spends no tokens";
+}
+
+TEST_F(CliProviders, TestOneProviderByName) {
+  const auto r = llmauth({"providers", "test", config(), "--name", "good"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("bedrock"), std::string::npos) << r.out;
+  const auto missing = llmauth({"providers", "test", config(), "--name", "nope"});
+  EXPECT_EQ(missing.exit_code, 4);
+}
+
+TEST_F(CliProviders, ChatPromptFromStdinAndJsonOutput) {
+  const auto r = llmauth({"chat", "--config", config(), "--provider", "good", "--json", "--system", "Be brief.", "-"},
+                         "a prompt from stdin\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "chat output");
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["provider"], "good");
+  EXPECT_EQ(j["choices"][0]["message"]["content"], "Echo: a prompt from stdin");
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "stop");
+  EXPECT_GT(j["usage"]["total_tokens"].get<long long>(), 0);
+  const auto log = Emulator::get().control("GET", "/__control/requests?target=azure_openai&limit=1");
+  const auto sent = log.back()["llm"]["request"];
+  EXPECT_EQ(sent["messages"][0], (json::Json{{"role", "system"}, {"content", "Be brief."}}));
+}
+
+TEST_F(CliProviders, ChatStreamJsonPrintsDeltaLinesThenTheAnswer) {
+  const auto r = llmauth({"chat", "--config", config(), "--provider", "bedrock", "--stream", "--json", "one two three"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json::Json> lines;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    const auto end = r.out.find('\n', start);
+    lines.push_back(json::parse(r.out.substr(start, end - start), "line"));
+    start = end + 1;
+  }
+  ASSERT_GE(lines.size(), 4u);
+  std::string text;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    ASSERT_TRUE(lines[i].contains("delta")) << lines[i].dump();
+    text += lines[i]["delta"].value("content", "");
+  }
+  EXPECT_EQ(text, "Echo: one two three");
+  EXPECT_EQ(lines.back()["choices"][0]["message"]["content"], "Echo: one two three");
+}
+
+TEST_F(CliProviders, ChatUnknownProviderListsTheKnownOnes) {
+  const auto r = llmauth({"chat", "--config", config(), "--provider", "nope", "hi"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("good, inline, wrong, bedrock"), std::string::npos) << r.err;
+}
+
+TEST_F(CliProviders, ChatRefusedByTheServiceExits1WithoutTheKey) {
+  const auto r = llmauth({"chat", "--config", config(), "--provider", "wrong", "hi"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
+  expect_no_secret(r.all(), "a-wrong-azure-openai-key-0123456789");
+}
+
+TEST_F(CliProviders, HelpPrintsNoSecretAndNamesTheCommands) {
+  const auto r = llmauth({"chat", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--provider"), std::string::npos);
+  const auto p = llmauth({"providers", "--help"});
+  EXPECT_NE(p.out.find("validate"), std::string::npos);
+  EXPECT_NE(p.out.find("test"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmauth::testing
