@@ -12,10 +12,11 @@
 // Auth is an API key on both (Azure api-key, a long-term Bedrock API key) so that neither side
 // signs; SigV4 costs ~2 µs (sigv4_bench.cpp).
 //
-// Measured here (2 shared cores, RelWithDebInfo, two runs): Azure raw 729-829 µs, client 708-764 µs;
-// Bedrock raw 677-759 µs, client 841-889 µs. The emulator's own latency (node, ~0.7 ms) dominates
-// and varies more between runs than the two sides differ: the client adds at most ~0.1-0.2 ms to
-// the first token. CPU per whole streamed chat (the "CPU" column): +25-50 µs for the client.
+// Measured here (2 shared cores, RelWithDebInfo, two runs): Azure raw 729-829 µs, client 708-764
+// µs; Bedrock raw 677-759 µs, client 841-889 µs. The emulator's own latency (node, ~0.7 ms)
+// dominates and varies more between runs than the two sides differ: the client adds at most
+// ~0.1-0.2 ms to the first token. CPU per whole streamed chat (the "CPU" column): +25-50 µs for the
+// client.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -47,7 +48,8 @@ class EmulatorProcess {
   EmulatorProcess() {
     const auto source = std::filesystem::path(__FILE__).parent_path().parent_path();
     launch_ = (source / "tests/emulator/launch.js").string();
-    state_ = std::filesystem::temp_directory_path() / ("llmauth-ttft-bench-" + std::to_string(::getpid()));
+    state_ = std::filesystem::temp_directory_path() /
+             ("llmauth-ttft-bench-" + std::to_string(::getpid()));
     PosixProcessRunner runner;
     ProcessOptions o;
     o.timeout = std::chrono::seconds(60);
@@ -87,7 +89,8 @@ EmulatorProcess& emulator() {
 }
 
 std::shared_ptr<http::Transport> transport() {
-  static auto t = std::make_shared<http::CurlTransport>(http::TransportOptions{.loopback_only = true});
+  static auto t =
+      std::make_shared<http::CurlTransport>(http::TransportOptions{.loopback_only = true});
   return t;
 }
 
@@ -146,7 +149,9 @@ void BM_Ttft_AzureOpenAI_Raw(benchmark::State& state) {
   http::Request r;
   r.method = "POST";
   r.url = emulator().http() + "/openai/v1/chat/completions";
-  r.headers = {{"api-key", kAzureKey}, {"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
+  r.headers = {{"api-key", kAzureKey},
+               {"Content-Type", "application/json"},
+               {"Accept", "text/event-stream"}};
   r.body = json::Json{{"model", "gpt-4o"},
                       {"messages", {{{"role", "user"}, {"content", kPrompt}}}},
                       {"stream", true},
@@ -160,10 +165,14 @@ void BM_Ttft_AzureOpenAI_Client(benchmark::State& state) {
   llm::AzureOpenAIOptions o;
   o.endpoint = emulator().http();
   llm::AzureOpenAIClient client(
-      transport(), std::make_shared<llm::HeaderKeyAuthorizer>("api-key", Secret(kAzureKey), "API key"), o);
+      transport(),
+      std::make_shared<llm::HeaderKeyAuthorizer>("api-key", Secret(kAzureKey), "API key"), o);
   run(state, [&] { return client_ttft(client); });
 }
-BENCHMARK(BM_Ttft_AzureOpenAI_Client)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(200);
+BENCHMARK(BM_Ttft_AzureOpenAI_Client)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(200);
 
 void BM_Ttft_Bedrock_Raw(benchmark::State& state) {
   http::Request r;
@@ -172,7 +181,8 @@ void BM_Ttft_Bedrock_Raw(benchmark::State& state) {
   r.headers = {{"Authorization", std::string("Bearer ") + kBedrockKey},
                {"Content-Type", "application/json"},
                {"Accept", "application/vnd.amazon.eventstream"}};
-  r.body = json::Json{{"messages", {{{"role", "user"}, {"content", {{{"text", kPrompt}}}}}}}}.dump();
+  r.body =
+      json::Json{{"messages", {{{"role", "user"}, {"content", {{{"text", kPrompt}}}}}}}}.dump();
   run(state, [&] { return raw_ttft(r, "\"text\":\"Echo"); });
 }
 BENCHMARK(BM_Ttft_Bedrock_Raw)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(200);
@@ -181,8 +191,9 @@ void BM_Ttft_Bedrock_Client(benchmark::State& state) {
   llm::BedrockOptions o;
   o.region = "us-east-1";
   o.endpoint = emulator().http();
-  llm::BedrockClient client(transport(),
-                            std::make_shared<llm::StaticBearerAuthorizer>(Secret(kBedrockKey), "Bedrock API key"), o);
+  llm::BedrockClient client(
+      transport(),
+      std::make_shared<llm::StaticBearerAuthorizer>(Secret(kBedrockKey), "Bedrock API key"), o);
   run(state, [&] { return client_ttft(client); });
 }
 BENCHMARK(BM_Ttft_Bedrock_Client)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(200);

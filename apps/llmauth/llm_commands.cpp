@@ -23,18 +23,21 @@ json::Json response_json(const llm::ChatResponse& r, std::string_view provider) 
   if (!r.message.tool_calls.empty()) {
     json::Json calls = json::Json::array();
     for (const auto& c : r.message.tool_calls) {
-      calls.push_back({{"id", c.id}, {"type", "function"},
+      calls.push_back({{"id", c.id},
+                       {"type", "function"},
                        {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
     }
     message["tool_calls"] = std::move(calls);
   }
-  return {{"id", r.id},
-          {"object", "chat.completion"},
-          {"model", r.model},
-          {"provider", provider},
-          {"choices", json::Json::array({{{"index", 0}, {"message", std::move(message)},
-                                          {"finish_reason", r.finish_reason}}})},
-          {"usage", usage_json(r.usage)}};
+  return {
+      {"id", r.id},
+      {"object", "chat.completion"},
+      {"model", r.model},
+      {"provider", provider},
+      {"choices",
+       json::Json::array(
+           {{{"index", 0}, {"message", std::move(message)}, {"finish_reason", r.finish_reason}}})},
+      {"usage", usage_json(r.usage)}};
 }
 
 json::Json delta_json(const llm::StreamDelta& d) {
@@ -59,8 +62,9 @@ json::Json delta_json(const llm::StreamDelta& d) {
 void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto print = std::make_shared<bool>(false);
-  auto* cmd = providers.add_subcommand(
-      "validate", "Check a provider config file; print every problem with its JSON path (exit 0 valid, 1 invalid)");
+  auto* cmd = providers.add_subcommand("validate",
+                                       "Check a provider config file; print every problem with its "
+                                       "JSON path (exit 0 valid, 1 invalid)");
   cmd->add_option("FILE", *file, "the provider config (JSON)")->required();
   cmd->add_flag("--print", *print, "print the config back, every inline secret redacted");
   cmd->callback([&, file, print] {
@@ -93,7 +97,10 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
       "test", "Acquire credentials for each provider and make its cheapest authenticated call");
   cmd->add_option("FILE", *file, "the provider config (JSON)")->required();
   cmd->add_option("--name", *name, "test only this provider");
-  cmd->callback([&, file, name] {
+  auto timeout = std::make_shared<int>(30);
+  cmd->add_option("--timeout", *timeout, "seconds each provider's call may take (default 30)")
+      ->check(CLI::Range(1, 3600));
+  cmd->callback([&, file, name, timeout] {
     exit_code = guarded([&] {
       const Ambient ambient = make_ambient(globals);
       const auto parsed = config::load_providers(ambient, *file);
@@ -102,6 +109,7 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
       }
       llm::ClientFactoryOptions options;
       options.retry.max_attempts = 2;  // a test reports; it does not wait out throttling
+      options.timeout = std::chrono::seconds(*timeout);
       llm::ClientFactory factory(ambient, options);
       int failed = 0;
       for (const auto& p : parsed.providers) {
@@ -112,12 +120,12 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
           const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count();
-          std::cout << "OK      " << p.name << " (" << p.type() << ", " << p.auth_type() << "): " << what
-                    << " in " << ms << " ms\n";
+          std::cout << "OK      " << p.name << " (" << p.type() << ", " << p.auth_type()
+                    << "): " << what << " in " << ms << " ms\n";
         } catch (const Error& e) {
           ++failed;
-          std::cout << "FAILED  " << p.name << " (" << p.type() << ", " << p.auth_type() << "): " << e.what()
-                    << "\n";
+          std::cout << "FAILED  " << p.name << " (" << p.type() << ", " << p.auth_type()
+                    << "): " << e.what() << "\n";
         }
       }
       return failed == 0 ? static_cast<int>(kOk) : static_cast<int>(kFailed);
@@ -139,7 +147,8 @@ struct ChatArgs {
 
 void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
   auto args = std::make_shared<ChatArgs>();
-  auto* cmd = app.add_subcommand("chat", "Send one prompt to a configured provider and print the answer");
+  auto* cmd =
+      app.add_subcommand("chat", "Send one prompt to a configured provider and print the answer");
   cmd->add_option("--config", args->config, "the provider config (JSON)")->required();
   cmd->add_option("--provider", args->provider, "which provider of the config")->required();
   cmd->add_option("--model", args->model, "deployment / model id (default: the provider's)");
@@ -147,14 +156,17 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
   cmd->add_option("--max-tokens", args->max_tokens, "the most tokens to generate");
   cmd->add_option("--temperature", args->temperature, "sampling temperature");
   cmd->add_flag("--stream", args->stream, "print the answer as it arrives");
-  cmd->add_flag("--json", args->json,
-                "print the answer as chat.completion JSON (with --stream: one JSON line per delta first)");
-  cmd->add_option("PROMPT", args->prompt, "the prompt, or - to read it from standard input")->required();
+  cmd->add_flag(
+      "--json", args->json,
+      "print the answer as chat.completion JSON (with --stream: one JSON line per delta first)");
+  cmd->add_option("PROMPT", args->prompt, "the prompt, or - to read it from standard input")
+      ->required();
   cmd->callback([&, args] {
     exit_code = guarded([&] {
       if (args->prompt == "-") {
         args->prompt.assign(std::istreambuf_iterator<char>(std::cin), {});
-        while (!args->prompt.empty() && (args->prompt.back() == '\n' || args->prompt.back() == '\r')) {
+        while (!args->prompt.empty() &&
+               (args->prompt.back() == '\n' || args->prompt.back() == '\r')) {
           args->prompt.pop_back();
         }
       }
@@ -165,7 +177,8 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
       if (provider == nullptr) {
         std::string names;
         for (const auto& p : parsed.providers) names += (names.empty() ? "" : ", ") + p.name;
-        throw Error("no provider named '" + args->provider + "' in " + args->config + " (it has: " + names + ")",
+        throw Error("no provider named '" + args->provider + "' in " + args->config +
+                        " (it has: " + names + ")",
                     ErrorCode::kInvalidInput);
       }
       llm::ClientFactory factory(ambient);
@@ -193,8 +206,8 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
       } else {
         if (!args->stream) std::cout << response.message.content;
         for (const auto& c : response.message.tool_calls) {
-          std::cout << (response.message.content.empty() ? "" : "\n") << "[tool call " << c.name << " "
-                    << c.arguments << "]";
+          std::cout << (response.message.content.empty() ? "" : "\n") << "[tool call " << c.name
+                    << " " << c.arguments << "]";
         }
         std::cout << "\n";
       }

@@ -8,7 +8,8 @@ namespace llmauth::llm {
 namespace {
 
 void set_header(http::Request& request, std::string_view name, std::string value) {
-  std::erase_if(request.headers, [&](const http::Header& h) { return http::iequals(h.name, name); });
+  std::erase_if(request.headers,
+                [&](const http::Header& h) { return http::iequals(h.name, name); });
   request.headers.push_back({std::string(name), std::move(value)});
 }
 

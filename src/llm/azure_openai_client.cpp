@@ -1,7 +1,5 @@
 #include "llmauth/llm/azure_openai_client.hpp"
 
-#include <exception>
-
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/excerpt.hpp"
 #include "llmauth/core/sse.hpp"
@@ -10,6 +8,8 @@
 
 namespace llmauth::llm {
 namespace {
+
+using detail::string_or_empty;
 
 constexpr std::string_view kWhat = "Azure OpenAI response";
 
@@ -58,11 +58,6 @@ std::optional<Usage> usage_of(const json::Json& j) {
   return usage;
 }
 
-std::string string_or_empty(const json::Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                : std::string();
-}
-
 // Turns an error answer into a ProviderError that says what to do.
 [[noreturn]] void throw_azure_error(const http::Response& r, std::string_view what) {
   std::string code;
@@ -71,9 +66,9 @@ std::string string_or_empty(const json::Json& j, const char* key) {
     const auto j = json::parse(r.body, kWhat);
     if (j.is_object() && j.contains("error") && j["error"].is_object()) {
       const auto& e = j["error"];
-      code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>()
+      code = e.contains("code") && e["code"].is_string()   ? e["code"].get<std::string>()
              : e.contains("code") && e["code"].is_number() ? e["code"].dump()
-                                                          : std::string();
+                                                           : std::string();
       message = string_or_empty(e, "message");
     }
   } catch (const Error&) {
@@ -82,7 +77,8 @@ std::string string_or_empty(const json::Json& j, const char* key) {
   std::string hint;
   switch (r.status) {
     case 401:
-      hint = "check the API key, or that the Entra token is for https://cognitiveservices.azure.com";
+      hint =
+          "check the API key, or that the Entra token is for https://cognitiveservices.azure.com";
       break;
     case 403:
       hint = "the identity needs the 'Cognitive Services OpenAI User' role on this resource";
@@ -96,7 +92,8 @@ std::string string_or_empty(const json::Json& j, const char* key) {
     default:
       break;
   }
-  std::string request_id(r.header("apim-request-id").value_or(r.header("x-request-id").value_or("")));
+  std::string request_id(
+      r.header("apim-request-id").value_or(r.header("x-request-id").value_or("")));
   std::string text = std::string(what) + ": Azure OpenAI answered HTTP " + std::to_string(r.status);
   if (!code.empty()) text += " " + excerpt(code, {}, 64);
   text += ": " + excerpt(message);
@@ -116,7 +113,8 @@ StreamDelta delta_of(const json::Json& j) {
       if (delta.contains("tool_calls") && delta["tool_calls"].is_array()) {
         for (const auto& tc : delta["tool_calls"]) {
           StreamDelta::ToolCallDelta t;
-          t.index = tc.contains("index") && tc["index"].is_number_integer() ? tc["index"].get<int>() : 0;
+          t.index =
+              tc.contains("index") && tc["index"].is_number_integer() ? tc["index"].get<int>() : 0;
           t.id = string_or_empty(tc, "id");
           if (tc.contains("function") && tc["function"].is_object()) {
             t.name = string_or_empty(tc["function"], "name");
@@ -138,7 +136,8 @@ StreamDelta delta_of(const json::Json& j) {
 
 ChatResponse parse_chat_completion(std::string_view body) {
   const auto j = json::parse(body, kWhat);
-  if (!j.is_object()) throw Error(std::string(kWhat) + ": not a JSON object", ErrorCode::kInvalidInput);
+  if (!j.is_object())
+    throw Error(std::string(kWhat) + ": not a JSON object", ErrorCode::kInvalidInput);
   ChatResponse out;
   out.id = string_or_empty(j, "id");
   out.model = string_or_empty(j, "model");
@@ -156,7 +155,8 @@ ChatResponse parse_chat_completion(std::string_view body) {
     for (const auto& tc : m["tool_calls"]) {
       const std::string path = "/choices/0/message/tool_calls/" + std::to_string(i++);
       if (!tc.is_object() || !tc.contains("function") || !tc["function"].is_object()) {
-        throw Error(std::string(kWhat) + ": " + path + "/function is missing", ErrorCode::kInvalidInput);
+        throw Error(std::string(kWhat) + ": " + path + "/function is missing",
+                    ErrorCode::kInvalidInput);
       }
       ToolCall call;
       call.id = json::require_string(tc, "id", kWhat, path);
@@ -189,12 +189,15 @@ std::string AzureOpenAIClient::chat_url(const ChatRequest& request) const {
   if (options_.api == AzureOpenAIOptions::Api::kV1) {
     // v1 takes an api-version only for preview features ("preview", "latest").
     return options_.endpoint + "/openai/v1/chat/completions" +
-           (options_.api_version.empty() ? "" : "?api-version=" + url::encode(options_.api_version));
+           (options_.api_version.empty() ? ""
+                                         : "?api-version=" + url::encode(options_.api_version));
   }
-  const std::string deployment = request.model.empty() ? options_.default_deployment : request.model;
+  const std::string deployment =
+      request.model.empty() ? options_.default_deployment : request.model;
   if (deployment.empty()) {
-    throw Error("Azure OpenAI: no deployment: give a model (--model) or set the provider's deployment",
-                ErrorCode::kInvalidInput);
+    throw Error(
+        "Azure OpenAI: no deployment: give a model (--model) or set the provider's deployment",
+        ErrorCode::kInvalidInput);
   }
   return options_.endpoint + "/openai/deployments/" + url::encode(deployment) +
          "/chat/completions?api-version=" + url::encode(options_.api_version);
@@ -241,10 +244,13 @@ json::Json AzureOpenAIClient::request_body(const ChatRequest& request, bool stre
   return body;
 }
 
-http::Response AzureOpenAIClient::send(http::Request request, const http::BodySink* sink) {
+http::Response AzureOpenAIClient::send(http::Request request,
+                                       const std::function<void(std::string_view)>& feed) {
   request.timeout = options_.timeout;
-  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry, sleep_};
-  return detail::call_provider(ctx, request, sink);
+  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry,
+                                sleep_};
+  return feed ? detail::call_provider_streaming(ctx, request, feed)
+              : detail::call_provider(ctx, request, nullptr);
 }
 
 ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
@@ -253,7 +259,7 @@ ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
   r.url = chat_url(request);
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = request_body(request, false).dump();
-  const auto response = send(std::move(r), nullptr);
+  const auto response = send(std::move(r));
   if (response.status < 200 || response.status >= 300) throw_azure_error(response, "chat");
   return parse_chat_completion(response.body);
 }
@@ -270,7 +276,6 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
   std::string id;
   std::string model;
   bool done = false;
-  std::exception_ptr failure;
   const auto on_event = [&](sse::Event&& event) {
     if (done) return;
     if (event.data == "[DONE]") {
@@ -278,7 +283,8 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
       return;
     }
     const auto j = json::parse(event.data, "Azure OpenAI stream event");
-    if (!j.is_object()) throw Error("Azure OpenAI stream event: not a JSON object", ErrorCode::kInvalidInput);
+    if (!j.is_object())
+      throw Error("Azure OpenAI stream event: not a JSON object", ErrorCode::kInvalidInput);
     if (j.contains("error")) {
       http::Response as_error;
       as_error.status = 0;
@@ -291,30 +297,13 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
     assembler.add(delta);
     if (sink) sink(delta);
   };
-  // Exceptions must not cross libcurl's C callbacks: keep the first, stop the transfer, rethrow.
-  const http::BodySink body_sink = [&](std::string_view chunk) {
-    try {
-      parser.feed(chunk, on_event);
-      return true;
-    } catch (...) {
-      failure = std::current_exception();
-      return false;
-    }
-  };
-  http::Response response;
-  try {
-    response = send(std::move(r), &body_sink);
-  } catch (const Error&) {
-    if (failure) std::rethrow_exception(failure);
-    throw;
-  }
-  if (failure) std::rethrow_exception(failure);
+  const http::Response response =
+      send(std::move(r), [&](std::string_view chunk) { parser.feed(chunk, on_event); });
   if (response.status < 200 || response.status >= 300) throw_azure_error(response, "chat");
   const bool partial = parser.finish();
   if (!done) {
     throw Error(std::string("Azure OpenAI: the stream ended before data: [DONE]") +
-                    (partial ? " (in the middle of an event)" : "") +
-                    "; the answer is incomplete",
+                    (partial ? " (in the middle of an event)" : "") + "; the answer is incomplete",
                 ErrorCode::kNetwork);
   }
   return std::move(assembler).finish(std::move(id), std::move(model));
@@ -323,12 +312,14 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
 std::string AzureOpenAIClient::check() {
   http::Request r;
   r.method = "GET";
-  r.url = options_.api == AzureOpenAIOptions::Api::kV1
-              ? options_.endpoint + "/openai/v1/models" +
-                    (options_.api_version.empty() ? "" : "?api-version=" + url::encode(options_.api_version))
-              : options_.endpoint + "/openai/models?api-version=" + url::encode(options_.api_version);
+  r.url =
+      options_.api == AzureOpenAIOptions::Api::kV1
+          ? options_.endpoint + "/openai/v1/models" +
+                (options_.api_version.empty() ? ""
+                                              : "?api-version=" + url::encode(options_.api_version))
+          : options_.endpoint + "/openai/models?api-version=" + url::encode(options_.api_version);
   r.headers = {{"Accept", "application/json"}};
-  const auto response = send(std::move(r), nullptr);
+  const auto response = send(std::move(r));
   if (response.status < 200 || response.status >= 300) throw_azure_error(response, "list models");
   std::size_t count = 0;
   try {

@@ -1,6 +1,5 @@
 #include "llmauth/llm/bedrock_client.hpp"
 
-#include <exception>
 #include <map>
 
 #include "llmauth/aws/endpoints.hpp"
@@ -13,19 +12,17 @@
 namespace llmauth::llm {
 namespace {
 
-constexpr std::string_view kWhat = "Bedrock Converse response";
+using detail::string_or_empty;
 
-std::string string_or_empty(const json::Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                : std::string();
-}
+constexpr std::string_view kWhat = "Bedrock Converse response";
 
 // Bedrock's stop reasons in OpenAI's words.
 std::string finish_reason_of(const std::string& stop_reason) {
   if (stop_reason == "end_turn" || stop_reason == "stop_sequence") return "stop";
   if (stop_reason == "max_tokens") return "length";
   if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "content_filtered" || stop_reason == "guardrail_intervened") return "content_filter";
+  if (stop_reason == "content_filtered" || stop_reason == "guardrail_intervened")
+    return "content_filter";
   return stop_reason;
 }
 
@@ -111,7 +108,8 @@ ChatResponse parse_converse_response(std::string_view body, std::string model) {
   }
   const auto& m = j["output"]["message"];
   if (!m.contains("content") || !m["content"].is_array()) {
-    throw Error(std::string(kWhat) + ": /output/message/content is missing", ErrorCode::kInvalidInput);
+    throw Error(std::string(kWhat) + ": /output/message/content is missing",
+                ErrorCode::kInvalidInput);
   }
   ChatResponse out;
   out.model = std::move(model);
@@ -143,9 +141,9 @@ BedrockClient::BedrockClient(std::shared_ptr<http::Transport> transport,
       options_(std::move(options)),
       sleep_(std::move(sleep)) {
   aws::validate_region(options_.region, "Bedrock region");
-  endpoint_ = options_.endpoint.empty()
-                  ? "https://bedrock-runtime." + options_.region + "." + aws::dns_suffix(options_.region)
-                  : options_.endpoint;
+  endpoint_ = options_.endpoint.empty() ? "https://bedrock-runtime." + options_.region + "." +
+                                              aws::dns_suffix(options_.region)
+                                        : options_.endpoint;
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
   url::parse(endpoint_, "Bedrock endpoint");
 }
@@ -190,7 +188,8 @@ json::Json BedrockClient::converse_body(const ChatRequest& request) {
         if (!m.content.empty()) append("assistant", {{"text", m.content}});
         for (const auto& call : m.tool_calls) {
           append("assistant",
-                 {{"toolUse", {{"toolUseId", call.id}, {"name", call.name}, {"input", tool_input(call)}}}});
+                 {{"toolUse",
+                   {{"toolUseId", call.id}, {"name", call.name}, {"input", tool_input(call)}}}});
         }
         break;
       case Role::kTool:
@@ -231,10 +230,13 @@ json::Json BedrockClient::converse_body(const ChatRequest& request) {
   return body;
 }
 
-http::Response BedrockClient::send(http::Request request, const http::BodySink* sink) {
+http::Response BedrockClient::send(http::Request request,
+                                   const std::function<void(std::string_view)>& feed) {
   request.timeout = options_.timeout;
-  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry, sleep_};
-  return detail::call_provider(ctx, request, sink);
+  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry,
+                                sleep_};
+  return feed ? detail::call_provider_streaming(ctx, request, feed)
+              : detail::call_provider(ctx, request, nullptr);
 }
 
 ChatResponse BedrockClient::chat(const ChatRequest& request) {
@@ -244,7 +246,7 @@ ChatResponse BedrockClient::chat(const ChatRequest& request) {
   r.url = model_url(model, "converse");
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = converse_body(request).dump();
-  const auto response = send(std::move(r), nullptr);
+  const auto response = send(std::move(r));
   if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "converse");
   return parse_converse_response(response.body, model);
 }
@@ -262,7 +264,6 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
   StreamAssembler assembler;
   std::map<long long, int> tool_index;  // contentBlockIndex → index among the tool calls
   bool stopped = false;
-  std::exception_ptr failure;
   const auto on_message = [&](aws::eventstream::Message&& message) {
     const auto kind = message.string_header(":message-type").value_or("event");
     if (kind == "exception") {
@@ -280,9 +281,9 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
     if (kind == "error") {
       const std::string code(message.string_header(":error-code").value_or("error"));
       const std::string text(message.string_header(":error-message").value_or(""));
-      throw ProviderError("converse-stream: Bedrock stream error " + excerpt(code, {}, 80) + ": " +
-                              excerpt(text),
-                          0, code);
+      throw ProviderError(
+          "converse-stream: Bedrock stream error " + excerpt(code, {}, 80) + ": " + excerpt(text),
+          0, code);
     }
     const std::string type(message.string_header(":event-type").value_or(""));
     const auto j = json::parse(message.payload, "Bedrock stream event " + type);
@@ -296,7 +297,8 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
         const auto& tu = j["start"]["toolUse"];
         const int index = static_cast<int>(tool_index.size());
         tool_index[block_index] = index;
-        delta.tool_calls.push_back({index, string_or_empty(tu, "toolUseId"), string_or_empty(tu, "name"), ""});
+        delta.tool_calls.push_back(
+            {index, string_or_empty(tu, "toolUseId"), string_or_empty(tu, "name"), ""});
       }
     } else if (type == "contentBlockDelta") {
       if (j.contains("delta") && j["delta"].is_object()) {
@@ -323,31 +325,17 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
     assembler.add(delta);
     if (sink) sink(delta);
   };
-  // Exceptions must not cross libcurl's C callbacks: keep the first, stop the transfer, rethrow.
-  const http::BodySink body_sink = [&](std::string_view chunk) {
-    try {
-      decoder.feed(chunk, on_message);
-      return true;
-    } catch (...) {
-      failure = std::current_exception();
-      return false;
-    }
-  };
-  http::Response response;
-  try {
-    response = send(std::move(r), &body_sink);
-  } catch (const Error&) {
-    if (failure) std::rethrow_exception(failure);
-    throw;
-  }
-  if (failure) std::rethrow_exception(failure);
-  if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "converse-stream");
+  const http::Response response =
+      send(std::move(r), [&](std::string_view chunk) { decoder.feed(chunk, on_message); });
+  if (response.status < 200 || response.status >= 300)
+    throw_bedrock_error(response, "converse-stream");
   decoder.finish();
   if (!stopped) {
     throw Error("Bedrock: the stream ended without messageStop; the answer is incomplete",
                 ErrorCode::kNetwork);
   }
-  return std::move(assembler).finish(std::string(response.header("x-amzn-RequestId").value_or("")), model);
+  return std::move(assembler).finish(std::string(response.header("x-amzn-RequestId").value_or("")),
+                                     model);
 }
 
 InvokeResult BedrockClient::invoke(const std::string& model, std::string body,
@@ -358,9 +346,10 @@ InvokeResult BedrockClient::invoke(const std::string& model, std::string body,
   r.url = model_url(model, "invoke");
   r.headers = {{"Content-Type", std::move(content_type)}, {"Accept", "application/json"}};
   r.body = std::move(body);
-  const auto response = send(std::move(r), nullptr);
+  const auto response = send(std::move(r));
   if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "invoke");
-  return {response.status, std::string(response.header("content-type").value_or("")), response.body};
+  return {response.status, std::string(response.header("content-type").value_or("")),
+          response.body};
 }
 
 std::string BedrockClient::check() {

@@ -28,7 +28,8 @@ void StreamAssembler::add(const StreamDelta& delta) {
   for (const auto& d : delta.tool_calls) {
     if (d.index < 0 || d.index > 1024) continue;
     auto& calls = response_.message.tool_calls;
-    if (calls.size() <= static_cast<std::size_t>(d.index)) calls.resize(static_cast<std::size_t>(d.index) + 1);
+    if (calls.size() <= static_cast<std::size_t>(d.index))
+      calls.resize(static_cast<std::size_t>(d.index) + 1);
     auto& call = calls[static_cast<std::size_t>(d.index)];
     if (!d.id.empty()) call.id = d.id;
     if (!d.name.empty()) call.name = d.name;

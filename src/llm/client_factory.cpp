@@ -32,8 +32,12 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 // What an explicit method may still read from the environment: where endpoints are and which CA
 // to trust — never a credential, a profile name or a token.
 constexpr std::array<std::string_view, 6> kEndpointVariables = {
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_STS_REGIONAL_ENDPOINTS", "AZURE_AUTHORITY_HOST",
-    "AWS_CA_BUNDLE", "SSL_CERT_FILE", "AZURE_POD_IDENTITY_AUTHORITY_HOST"};
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AZURE_AUTHORITY_HOST",
+    "AWS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST"};
 
 bool endpoint_variable(const std::string& name) {
   if (name == "AWS_ENDPOINT_URL" || name.starts_with("AWS_ENDPOINT_URL_")) return true;
@@ -51,8 +55,8 @@ bool managed_identity_variable(const std::string& name) {
 
 std::string aws_region_hint(const config::Bedrock& b) { return b.region; }
 
-std::shared_ptr<aws::CredentialsProvider> access_keys_provider(const config::aws_auth::AccessKeys& k,
-                                                              const Ambient& ambient) {
+std::shared_ptr<aws::CredentialsProvider> access_keys_provider(
+    const config::aws_auth::AccessKeys& k, const Ambient& ambient) {
   aws::Credentials c;
   c.access_key_id = std::string(k.access_key_id.resolve(ambient).reveal());
   c.secret_access_key = k.secret_access_key.resolve(ambient);
@@ -141,10 +145,12 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
               o.tenant_id = cc.tenant_id;
               o.client_id = cc.client_id;
               o.certificate_path = cc.certificate_path;
-              if (cc.certificate_password) o.certificate_password = cc.certificate_password->resolve(secrets);
+              if (cc.certificate_password)
+                o.certificate_password = cc.certificate_password->resolve(secrets);
               o.send_certificate_chain = cc.send_certificate_chain;
               o.authority_host = cc.authority_host.value_or("");
-              return entra(std::make_shared<azure::ClientCertificateCredential>(isolated, std::move(o)));
+              return entra(
+                  std::make_shared<azure::ClientCertificateCredential>(isolated, std::move(o)));
             },
             [&](const a::ManagedIdentity& mi) {
               std::map<std::string, std::string> vars;
@@ -162,7 +168,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
               o.client_id = wi.client_id.value_or("");
               o.token_file_path = wi.token_file_path.value_or("");
               o.authority_host = wi.authority_host.value_or("");
-              return entra(std::make_shared<azure::WorkloadIdentityCredential>(ambient_, std::move(o)));
+              return entra(
+                  std::make_shared<azure::WorkloadIdentityCredential>(ambient_, std::move(o)));
             },
             [&](const a::AzureCli& cli) {
               azure::AzureCliCredentialOptions o;
@@ -203,7 +210,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
   return std::visit(
       Overloaded{
           [&](const w::AccessKeys& k) -> std::shared_ptr<Authorizer> {
-            return std::make_shared<SigV4Authorizer>(access_keys_provider(k, secrets), nullptr, sigv4, clock);
+            return std::make_shared<SigV4Authorizer>(access_keys_provider(k, secrets), nullptr,
+                                                     sigv4, clock);
           },
           [&](const w::Profile& p) -> std::shared_ptr<Authorizer> {
             return refreshing_sigv4(
@@ -217,7 +225,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
                     },
                     [&](const w::Profile& p) -> std::shared_ptr<aws::CredentialsProvider> {
                       return std::make_shared<aws::Refreshing>(
-                          std::make_shared<aws::ProfileProvider>(profile_ambient(ambient_, p), p.profile),
+                          std::make_shared<aws::ProfileProvider>(profile_ambient(ambient_, p),
+                                                                 p.profile),
                           clock);
                     },
                     [&](const w::DefaultCredentials&) -> std::shared_ptr<aws::CredentialsProvider> {
@@ -232,7 +241,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
             params.external_id = ar.external_id;
             params.duration_seconds = ar.duration_seconds;
             return refreshing_sigv4(std::make_shared<aws::AssumeRoleProvider>(
-                isolated, std::move(source), std::move(params), sts_options(isolated, aws_region_hint(bedrock))));
+                isolated, std::move(source), std::move(params),
+                sts_options(isolated, aws_region_hint(bedrock))));
           },
           [&](const w::WebIdentity& wi) -> std::shared_ptr<Authorizer> {
             aws::WebIdentityConfig c;
@@ -245,14 +255,15 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
           [&](const w::BearerToken& t) -> std::shared_ptr<Authorizer> {
             Secret token = t.token.resolve(secrets);
             aws::validate_bearer_token(token, t.token.json_path);
-            return std::make_shared<StaticBearerAuthorizer>(std::move(token),
-                                                            "Bedrock API key (" + t.token.json_path + ")");
+            return std::make_shared<StaticBearerAuthorizer>(
+                std::move(token), "Bedrock API key (" + t.token.json_path + ")");
           },
           [&](const w::DefaultCredentials&) -> std::shared_ptr<Authorizer> {
             // As botocore: a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK wins over SigV4.
             if (auto token = aws::bearer_token_from_environment(ambient_, "bedrock")) {
               return std::make_shared<StaticBearerAuthorizer>(
-                  std::move(*token), "Bedrock API key (" + aws::bearer_token_env_var("bedrock") + ")");
+                  std::move(*token),
+                  "Bedrock API key (" + aws::bearer_token_env_var("bedrock") + ")");
             }
             auto chain = std::make_shared<aws::DefaultChain>(ambient_);
             std::weak_ptr<aws::DefaultChain> weak = chain;
@@ -269,7 +280,7 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
 
 std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& provider,
                                                         std::shared_ptr<Authorizer> authorizer) {
-  const auto timeout = std::chrono::seconds(provider.timeout_seconds.value_or(120));
+  const auto timeout = options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(120)));
   if (const auto* azure = std::get_if<config::AzureOpenAI>(&provider.spec)) {
     AzureOpenAIOptions o;
     o.endpoint = azure->endpoint;
@@ -280,8 +291,8 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
     o.headers = provider.headers;
     o.timeout = timeout;
     o.retry = options_.retry;
-    return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer), std::move(o),
-                                               options_.sleep);
+    return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer),
+                                               std::move(o), options_.sleep);
   }
   const auto& bedrock = std::get<config::Bedrock>(provider.spec);
   BedrockOptions o;

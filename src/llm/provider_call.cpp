@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <thread>
 
 #include "llmauth/core/error.hpp"
@@ -25,8 +26,9 @@ bool transport_failure(const Error& e) {
 
 bool is_reserved_header(std::string_view name) {
   static constexpr std::array<std::string_view, 8> kReserved = {
-      "authorization", "api-key", "host", "content-length", "x-amz-date",
-      "x-amz-security-token", "x-amz-content-sha256", "transfer-encoding"};
+      "authorization",        "api-key",          "host",
+      "content-length",       "x-amz-date",       "x-amz-security-token",
+      "x-amz-content-sha256", "transfer-encoding"};
   for (auto r : kReserved) {
     if (http::iequals(name, r)) return true;
   }
@@ -38,7 +40,8 @@ http::Response call_provider(const CallContext& ctx, const http::Request& reques
   http::Request base = request;
   for (const auto& h : ctx.custom_headers) {
     if (is_reserved_header(h.name)) continue;  // validated earlier; never let one through
-    std::erase_if(base.headers, [&](const http::Header& x) { return http::iequals(x.name, h.name); });
+    std::erase_if(base.headers,
+                  [&](const http::Header& x) { return http::iequals(x.name, h.name); });
     base.headers.push_back(h);
   }
   const int attempts = std::max(1, ctx.retry.max_attempts);
@@ -73,9 +76,37 @@ http::Response call_provider(const CallContext& ctx, const http::Request& reques
     } catch (const Error& e) {
       if (last || delivered || !ctx.retry.retry_transport_errors || !transport_failure(e)) throw;
     }
-    wait(ctx.sleep, asked ? std::min(*asked, ctx.retry.max_delay)
-                          : http::backoff_delay(ctx.retry, attempt));
+    wait(ctx.sleep,
+         asked ? std::min(*asked, ctx.retry.max_delay) : http::backoff_delay(ctx.retry, attempt));
   }
+}
+
+http::Response call_provider_streaming(const CallContext& ctx, const http::Request& request,
+                                       const std::function<void(std::string_view)>& feed) {
+  std::exception_ptr failure;
+  const http::BodySink sink = [&](std::string_view chunk) {
+    try {
+      feed(chunk);
+      return true;
+    } catch (...) {
+      failure = std::current_exception();
+      return false;
+    }
+  };
+  http::Response response;
+  try {
+    response = call_provider(ctx, request, &sink);
+  } catch (const Error&) {
+    if (failure) std::rethrow_exception(failure);
+    throw;
+  }
+  if (failure) std::rethrow_exception(failure);
+  return response;
+}
+
+std::string string_or_empty(const json::Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                : std::string();
 }
 
 }  // namespace llmauth::llm::detail

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "llmauth/core/http.hpp"
+#include "llmauth/core/json.hpp"
 #include "llmauth/core/retry.hpp"
 #include "llmauth/llm/authorizer.hpp"
 
@@ -26,6 +27,15 @@ struct CallContext {
 // Throws the transport's Error when every attempt failed in transport, or the credential's.
 http::Response call_provider(const CallContext& ctx, const http::Request& request,
                              const http::BodySink* sink);
+
+// A streamed call whose body goes to `feed`, which may throw (a decoder, a parser, the caller's
+// sink). Exceptions must not cross libcurl's C callbacks: the first one is kept, the transfer
+// stopped, and the exception rethrown here once the transport has returned.
+http::Response call_provider_streaming(const CallContext& ctx, const http::Request& request,
+                                       const std::function<void(std::string_view)>& feed);
+
+// `j[key]` when it is a string, else "" (for optional fields of a provider's answer).
+std::string string_or_empty(const json::Json& j, const char* key);
 
 // Headers a custom header may not set: they carry or shape the credentials and the signature.
 bool is_reserved_header(std::string_view name);

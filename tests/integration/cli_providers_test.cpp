@@ -15,7 +15,8 @@ class CliProviders : public ::testing::Test {
  protected:
   void SetUp() override {
     Emulator::get().reset();
-    Emulator::get().control("POST", "/__control/azure/openai/keys", {{"key", kInlineSecret}, {"key_id", "inline"}});
+    Emulator::get().control("POST", "/__control/azure/openai/keys",
+                            {{"key", kInlineSecret}, {"key_id", "inline"}});
   }
 
   std::map<std::string, std::string> env() {
@@ -29,18 +30,30 @@ class CliProviders : public ::testing::Test {
   }
   std::string config() {
     const std::string emu = Emulator::get().http_url();
-    const json::Json j = {
-        {"providers",
-         {{{"name", "good"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
-           {"auth", {{"type", "api_key"}, {"api_key", {{"env", "GOOD_KEY"}}}}}},
-          {{"name", "inline"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
-           {"auth", {{"type", "api_key"}, {"api_key", kInlineSecret}}}},
-          {{"name", "wrong"}, {"type", "azure_openai"}, {"endpoint", emu}, {"deployment", "gpt-4o"},
-           {"auth", {{"type", "api_key"}, {"api_key", {{"env", "WRONG_KEY"}}}}}},
-          {{"name", "bedrock"}, {"type", "aws_bedrock"}, {"region", "us-east-1"},
-           {"model", "amazon.nova-lite-v1:0"},
-           {"auth", {{"type", "access_keys"}, {"access_key_id", kEmulatorAccessKey},
-                     {"secret_access_key", kEmulatorSecretKey}}}}}}};
+    const json::Json j = {{"providers",
+                           {{{"name", "good"},
+                             {"type", "azure_openai"},
+                             {"endpoint", emu},
+                             {"deployment", "gpt-4o"},
+                             {"auth", {{"type", "api_key"}, {"api_key", {{"env", "GOOD_KEY"}}}}}},
+                            {{"name", "inline"},
+                             {"type", "azure_openai"},
+                             {"endpoint", emu},
+                             {"deployment", "gpt-4o"},
+                             {"auth", {{"type", "api_key"}, {"api_key", kInlineSecret}}}},
+                            {{"name", "wrong"},
+                             {"type", "azure_openai"},
+                             {"endpoint", emu},
+                             {"deployment", "gpt-4o"},
+                             {"auth", {{"type", "api_key"}, {"api_key", {{"env", "WRONG_KEY"}}}}}},
+                            {{"name", "bedrock"},
+                             {"type", "aws_bedrock"},
+                             {"region", "us-east-1"},
+                             {"model", "amazon.nova-lite-v1:0"},
+                             {"auth",
+                              {{"type", "access_keys"},
+                               {"access_key_id", kEmulatorAccessKey},
+                               {"secret_access_key", kEmulatorSecretKey}}}}}}};
     return home.write("providers.json", j.dump(2)).string();
   }
   CliResult llmauth(std::vector<std::string> args, std::string stdin_data = {}) {
@@ -70,11 +83,13 @@ TEST_F(CliProviders, ValidatePrintRedactsInlineSecretsButKeepsReferences) {
 }
 
 TEST_F(CliProviders, ValidateReportsEveryProblemWithItsPathAndExits1) {
-  const auto file = std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/config/invalid.five_problems.json";
+  const auto file =
+      std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/config/invalid.five_problems.json";
   const auto r = llmauth({"providers", "validate", file});
   EXPECT_EQ(r.exit_code, 1);
-  for (const char* path : {"providers[0].auth.api_key", "providers[1].endpoint_url", "providers[1].auth.type",
-                           "providers[2].name", "providers[2].auth.clientid"}) {
+  for (const char* path :
+       {"providers[0].auth.api_key", "providers[1].endpoint_url", "providers[1].auth.type",
+        "providers[2].name", "providers[2].auth.clientid"}) {
     EXPECT_NE(r.err.find(path), std::string::npos) << path << " not in:\n" << r.err;
   }
   EXPECT_TRUE(r.out.empty()) << r.out;
@@ -90,14 +105,17 @@ TEST_F(CliProviders, ValidateSyntaxErrorSaysLineAndColumn) {
 TEST_F(CliProviders, TestReportsEachProviderAndFailsWhenOneFails) {
   const auto r = llmauth({"providers", "test", config()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("OK      good (azure_openai, api_key): listed 2 models"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK      good (azure_openai, api_key): listed 2 models"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("OK      inline"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("OK      bedrock (aws_bedrock, access_keys): one-token Converse"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK      bedrock (aws_bedrock, access_keys): one-token Converse"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("FAILED  wrong (azure_openai, api_key)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("HTTP 401"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("check the API key"), std::string::npos) << r.out;
-  for (const char* s : {kInlineSecret, "a-wrong-azure-openai-key-0123456789", "emulator-azure-openai-key-1",
-                        kEmulatorSecretKey}) {
+  for (const char* s : {kInlineSecret, "a-wrong-azure-openai-key-0123456789",
+                        "emulator-azure-openai-key-1", kEmulatorSecretKey}) {
     expect_no_secret(r.all(), s);
   }
   EXPECT_EQ(Emulator::get().counter("azure_openai.chat"), 0) << "testing Azure spends no tokens";
@@ -111,9 +129,18 @@ TEST_F(CliProviders, TestOneProviderByName) {
   EXPECT_EQ(missing.exit_code, 4);
 }
 
+TEST_F(CliProviders, TestGivesUpOnASlowProviderAtItsTimeout) {
+  Emulator::get().fault("azure_openai", 10, 0, 20000);  // every answer 20 s late
+  const auto r = llmauth({"providers", "test", config(), "--name", "good", "--timeout", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED  good"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("timed out"), std::string::npos) << r.out;
+}
+
 TEST_F(CliProviders, ChatPromptFromStdinAndJsonOutput) {
-  const auto r = llmauth({"chat", "--config", config(), "--provider", "good", "--json", "--system", "Be brief.", "-"},
-                         "a prompt from stdin\n");
+  const auto r = llmauth(
+      {"chat", "--config", config(), "--provider", "good", "--json", "--system", "Be brief.", "-"},
+      "a prompt from stdin\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = json::parse(r.out, "chat output");
   EXPECT_EQ(j["object"], "chat.completion");
@@ -121,13 +148,15 @@ TEST_F(CliProviders, ChatPromptFromStdinAndJsonOutput) {
   EXPECT_EQ(j["choices"][0]["message"]["content"], "Echo: a prompt from stdin");
   EXPECT_EQ(j["choices"][0]["finish_reason"], "stop");
   EXPECT_GT(j["usage"]["total_tokens"].get<long long>(), 0);
-  const auto log = Emulator::get().control("GET", "/__control/requests?target=azure_openai&limit=1");
+  const auto log =
+      Emulator::get().control("GET", "/__control/requests?target=azure_openai&limit=1");
   const auto sent = log.back()["llm"]["request"];
   EXPECT_EQ(sent["messages"][0], (json::Json{{"role", "system"}, {"content", "Be brief."}}));
 }
 
 TEST_F(CliProviders, ChatStreamJsonPrintsDeltaLinesThenTheAnswer) {
-  const auto r = llmauth({"chat", "--config", config(), "--provider", "bedrock", "--stream", "--json", "one two three"});
+  const auto r = llmauth({"chat", "--config", config(), "--provider", "bedrock", "--stream",
+                          "--json", "one two three"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json::Json> lines;
   std::size_t start = 0;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,7 +44,9 @@ class AzureOpenAIClient final : public ChatClient {
   [[nodiscard]] std::string chat_url(const ChatRequest& request) const;
 
  private:
-  http::Response send(http::Request request, const http::BodySink* sink);
+  // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
+  http::Response send(http::Request request,
+                      const std::function<void(std::string_view)>& feed = {});
   std::shared_ptr<http::Transport> transport_;
   std::shared_ptr<Authorizer> authorizer_;
   AzureOpenAIOptions options_;

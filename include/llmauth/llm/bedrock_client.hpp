@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,7 +53,9 @@ class BedrockClient final : public ChatClient {
   [[nodiscard]] std::string model_url(const std::string& model, std::string_view action) const;
 
  private:
-  http::Response send(http::Request request, const http::BodySink* sink);
+  // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
+  http::Response send(http::Request request,
+                      const std::function<void(std::string_view)>& feed = {});
   [[nodiscard]] std::string model_of(const ChatRequest& request) const;
   std::shared_ptr<http::Transport> transport_;
   std::shared_ptr<Authorizer> authorizer_;

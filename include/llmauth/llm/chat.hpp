@@ -47,7 +47,8 @@ struct Tool {
 };
 
 struct ChatRequest {
-  std::string model;  // deployment (Azure) or model / inference profile id / ARN (Bedrock); empty = the provider's default
+  std::string model;  // deployment (Azure) or model / inference profile id / ARN (Bedrock); empty =
+                      // the provider's default
   std::vector<Message> messages;
   std::optional<double> temperature;
   std::optional<double> top_p;

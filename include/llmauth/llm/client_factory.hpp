@@ -15,7 +15,9 @@
 // endpoint variables) and `azure_cli` (the signed-in `az`).
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +33,8 @@ namespace llmauth::llm {
 struct ClientFactoryOptions {
   http::RetryPolicy retry{};  // for model calls (token endpoints keep their own)
   http::Sleeper sleep;        // tests: no real waiting
+  // Replaces every provider's timeout_seconds for model calls (`llmauth providers test --timeout`).
+  std::optional<std::chrono::seconds> timeout;
 };
 
 class ClientFactory {

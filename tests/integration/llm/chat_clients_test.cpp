@@ -48,22 +48,33 @@ class ChatClients : public ::testing::Test {
   }
 
   json::Json azure_sp() const {
-    return {{"name", "az"}, {"type", "azure_openai"}, {"endpoint", Emulator::get().http_url()},
+    return {{"name", "az"},
+            {"type", "azure_openai"},
+            {"endpoint", Emulator::get().http_url()},
             {"deployment", "gpt-4o"},
-            {"auth", {{"type", "azure_ad_token_provider"}, {"tenant_id", kTenant}, {"client_id", kClientId},
-                      {"client_secret", "emulator-client-secret"}}}};
+            {"auth",
+             {{"type", "azure_ad_token_provider"},
+              {"tenant_id", kTenant},
+              {"client_id", kClientId},
+              {"client_secret", "emulator-client-secret"}}}};
   }
   static json::Json bedrock_keys(const std::string& akid = kEmulatorAccessKey,
                                  const std::string& secret = kEmulatorSecretKey) {
-    return {{"name", "br"}, {"type", "aws_bedrock"}, {"region", "us-east-1"}, {"model", kModel},
-            {"auth", {{"type", "access_keys"}, {"access_key_id", akid}, {"secret_access_key", secret}}}};
+    return {{"name", "br"},
+            {"type", "aws_bedrock"},
+            {"region", "us-east-1"},
+            {"model", kModel},
+            {"auth",
+             {{"type", "access_keys"}, {"access_key_id", akid}, {"secret_access_key", secret}}}};
   }
   static json::Json last(const std::string& target) {
-    const auto log = Emulator::get().control("GET", "/__control/requests?target=" + target + "&limit=1");
+    const auto log =
+        Emulator::get().control("GET", "/__control/requests?target=" + target + "&limit=1");
     return log.is_array() && !log.empty() ? log.back() : json::Json::object();
   }
   static void script(const std::string& target, json::Json responses) {
-    Emulator::get().control("POST", "/__control/llm/script", {{"target", target}, {"responses", responses}});
+    Emulator::get().control("POST", "/__control/llm/script",
+                            {{"target", target}, {"responses", responses}});
   }
 
   config::ProviderFile file_;
@@ -86,8 +97,9 @@ TEST_F(ChatClients, ExplicitAccessKeysIgnoreConflictingAwsVariables) {
 
 TEST_F(ChatClients, ExplicitAccessKeysNeverFallBackToTheEnvironment) {
   // Wrong configured keys, valid ones in the environment: the call must fail, not borrow them.
-  auto c = client(bedrock_keys("AKIDNOTKNOWN0000000", "not-the-secret"),
-                  {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}});
+  auto c = client(
+      bedrock_keys("AKIDNOTKNOWN0000000", "not-the-secret"),
+      {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}});
   try {
     (void)c->chat(ask("hi"));
     FAIL() << "a reply";
@@ -111,13 +123,15 @@ TEST_F(ChatClients, ServicePrincipalIgnoresAzureVariablesForAnotherApp) {
 
 void tool_round_trip(llm::ChatClient& c, bool stream) {
   ChatRequest r = ask("please call lookup the weather in Oslo");
-  r.tools = {{"lookup", "Looks things up",
+  r.tools = {{"lookup",
+              "Looks things up",
               {{"type", "object"}, {"properties", {{"query", {{"type", "string"}}}}}}}};
   const auto first = stream ? c.chat_stream(r, nullptr) : c.chat(r);
   ASSERT_EQ(first.message.tool_calls.size(), 1u);
   const auto& call = first.message.tool_calls[0];
   EXPECT_EQ(call.name, "lookup");
-  EXPECT_EQ(json::parse(call.arguments, "arguments"), (json::Json{{"query", "the weather in Oslo"}}));
+  EXPECT_EQ(json::parse(call.arguments, "arguments"),
+            (json::Json{{"query", "the weather in Oslo"}}));
   EXPECT_EQ(first.finish_reason, "tool_calls");
   EXPECT_FALSE(call.id.empty());
 
@@ -167,8 +181,10 @@ TEST_F(ChatClients, StreamsDeltasInOrderWithUsage) {
 TEST_F(ChatClients, BedrockMidStreamExceptionIsAProviderError) {
   auto c = client(bedrock_keys());
   script("bedrock", json::Json::array({{{"text", "a b c d"},
-                                        {"stream_error", {{"after_events", 2}, {"type", "throttlingException"},
-                                                          {"message", "Too many tokens, slow down"}}}}}));
+                                        {"stream_error",
+                                         {{"after_events", 2},
+                                          {"type", "throttlingException"},
+                                          {"message", "Too many tokens, slow down"}}}}}));
   std::string seen;
   try {
     (void)c->chat_stream(ask("x"), [&](const llm::StreamDelta& d) { seen += d.content; });
@@ -182,14 +198,18 @@ TEST_F(ChatClients, BedrockMidStreamExceptionIsAProviderError) {
 
 TEST_F(ChatClients, AzureStreamCutShortIsAnErrorNotAShortAnswer) {
   auto c = client(azure_sp());
-  script("azure_openai", json::Json::array({{{"text", "a b c d e f"}, {"stream_error", {{"after_events", 3}, {"drop", true}}}}}));
+  script("azure_openai",
+         json::Json::array(
+             {{{"text", "a b c d e f"}, {"stream_error", {{"after_events", 3}, {"drop", true}}}}}));
   EXPECT_THROW((void)c->chat_stream(ask("x"), nullptr), Error);
 }
 
 TEST_F(ChatClients, AzureMidStreamErrorEventIsAProviderError) {
   auto c = client(azure_sp());
-  script("azure_openai", json::Json::array({{{"text", "a b c"},
-                                             {"stream_error", {{"after_events", 2}, {"message", "backend overloaded"}}}}}));
+  script("azure_openai",
+         json::Json::array(
+             {{{"text", "a b c"},
+               {"stream_error", {{"after_events", 2}, {"message", "backend overloaded"}}}}}));
   try {
     (void)c->chat_stream(ask("x"), nullptr);
     FAIL() << "a reply";
@@ -202,7 +222,8 @@ TEST_F(ChatClients, AzureMidStreamErrorEventIsAProviderError) {
 // --- retries and refresh -------------------------------------------------------------------
 
 TEST_F(ChatClients, ThrottlingIsRetriedHonouringRetryAfter) {
-  for (const auto& [provider, target] : {std::pair{azure_sp(), "azure_openai"}, std::pair{bedrock_keys(), "bedrock"}}) {
+  for (const auto& [provider, target] :
+       {std::pair{azure_sp(), "azure_openai"}, std::pair{bedrock_keys(), "bedrock"}}) {
     Emulator::get().reset();
     sleeps_.clear();
     auto c = client(provider);
@@ -217,7 +238,8 @@ TEST_F(ChatClients, ThrottlingIsRetriedHonouringRetryAfter) {
 
 TEST_F(ChatClients, ClientErrorsAreNotRetried) {
   auto c = client(bedrock_keys());
-  script("bedrock", json::Json::array({{{"status", 400}, {"error_code", "ValidationException"},
+  script("bedrock", json::Json::array({{{"status", 400},
+                                        {"error_code", "ValidationException"},
                                         {"message", "maxTokens is too large"}},
                                        {{"text", "should not be reached"}}}));
   try {
@@ -236,12 +258,15 @@ TEST_F(ChatClients, UnauthorizedForcesOneTokenRefreshAndOneRetry) {
   auto c = client(azure_sp());
   (void)c->chat(ask("warm the token cache"));
   const auto tokens_before = Emulator::get().counter("azure.token");
-  script("azure_openai", json::Json::array({{{"status", 401}, {"error_code", "401"}, {"message", "revoked"}}}));
+  script("azure_openai",
+         json::Json::array({{{"status", 401}, {"error_code", "401"}, {"message", "revoked"}}}));
   EXPECT_EQ(c->chat(ask("again")).message.content, "Echo: again");
-  EXPECT_EQ(Emulator::get().counter("azure.token"), tokens_before + 1) << "a fresh token after the 401";
+  EXPECT_EQ(Emulator::get().counter("azure.token"), tokens_before + 1)
+      << "a fresh token after the 401";
 
   // A second 401 right after the refresh is the answer: no loop.
-  script("azure_openai", json::Json::array({{{"status", 401}, {"message", "still no"}}, {{"status", 401}, {"message", "still no"}}}));
+  script("azure_openai", json::Json::array({{{"status", 401}, {"message", "still no"}},
+                                            {{"status", 401}, {"message", "still no"}}}));
   try {
     (void)c->chat(ask("x"));
     FAIL() << "a reply";
@@ -277,7 +302,8 @@ TEST_F(ChatClients, CustomHeadersAreSentAndSigned) {
   (void)c->chat(ask("x"));
   const auto entry = last("bedrock");
   EXPECT_EQ(entry["headers"].value("x-team", ""), "research");
-  EXPECT_NE(entry["sigv4"].value("signed_headers", json::Json::array()).dump().find("x-team"), std::string::npos)
+  EXPECT_NE(entry["sigv4"].value("signed_headers", json::Json::array()).dump().find("x-team"),
+            std::string::npos)
       << entry["sigv4"].dump();
 }
 
@@ -285,7 +311,8 @@ TEST_F(ChatClients, ArnAndInferenceProfileModelIdsAreEncodedIntoThePath) {
   auto c = client(bedrock_keys());
   for (const std::string model :
        {"us.anthropic.claude-3-5-sonnet-20241022-v2:0",
-        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+        "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"}) {
     ChatRequest r = ask("x");
     r.model = model;

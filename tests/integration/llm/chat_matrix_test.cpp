@@ -24,11 +24,11 @@ constexpr const char* kLongTermBedrockKey =
 constexpr const char* kModel = "anthropic.claude-3-haiku-20240307-v1:0";
 
 struct Row {
-  json::Json provider;                      // the provider object (name "p")
-  std::map<std::string, std::string> env;   // on top of the base environment
-  std::string target;                       // azure_openai | bedrock
+  json::Json provider;                     // the provider object (name "p")
+  std::map<std::string, std::string> env;  // on top of the base environment
+  std::string target;                      // azure_openai | bedrock
   std::function<void(const json::Json& auth)> check_auth;
-  std::vector<std::string> secrets;         // must not be printed
+  std::vector<std::string> secrets;  // must not be printed
 };
 
 std::string fake_cli_bin() { return std::string(LLMAUTH_SOURCE_DIR) + "/tests/emulator/bin"; }
@@ -62,11 +62,15 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     return p;
   }
   static json::Json bedrock(json::Json auth) {
-    return {{"name", "p"}, {"type", "aws_bedrock"}, {"region", "us-east-1"}, {"model", kModel},
+    return {{"name", "p"},
+            {"type", "aws_bedrock"},
+            {"region", "us-east-1"},
+            {"model", kModel},
             {"auth", std::move(auth)}};
   }
 
-  static std::function<void(const json::Json&)> expect_entra(std::string source, std::string auth_kind) {
+  static std::function<void(const json::Json&)> expect_entra(std::string source,
+                                                             std::string auth_kind) {
     return [source, auth_kind](const json::Json& a) {
       EXPECT_EQ(a.value("kind", ""), "entra") << a.dump();
       EXPECT_EQ(a.value("source", ""), source) << a.dump();
@@ -75,7 +79,8 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
       }
     };
   }
-  static std::function<void(const json::Json&)> expect_sigv4(std::optional<std::string> akid, bool temporary) {
+  static std::function<void(const json::Json&)> expect_sigv4(std::optional<std::string> akid,
+                                                             bool temporary) {
     return [akid, temporary](const json::Json& a) {
       EXPECT_EQ(a.value("kind", ""), "sigv4") << a.dump();
       if (akid) {
@@ -92,17 +97,19 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     options.timeout = std::chrono::seconds(30);
     const auto key = home.path() / "key.pem";
     const auto crt = home.path() / "crt.pem";
-    const auto r = runner.run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                               key.string(), "-out", crt.string(), "-days", "2", "-subj", "/CN=llmauth-matrix"},
-                              options);
+    const auto r = runner.run(
+        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(),
+         "-out", crt.string(), "-days", "2", "-subj", "/CN=llmauth-matrix"},
+        options);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::ifstream c(crt), k(key);
     const std::string cert_text((std::istreambuf_iterator<char>(c)), {});
     const std::string key_text((std::istreambuf_iterator<char>(k)), {});
     const auto pem = home.write("sp.pem", cert_text + key_text);
     const std::string client = "66666666-6666-6666-6666-666666666666";
-    Emulator::get().control("POST", "/__control/azure/apps",
-                            {{"tenant_id", kTenant}, {"client_id", client}, {"certificate_pem", cert_text}});
+    Emulator::get().control(
+        "POST", "/__control/azure/apps",
+        {{"tenant_id", kTenant}, {"client_id", client}, {"certificate_pem", cert_text}});
     return {client, pem.string()};
   }
 
@@ -111,7 +118,8 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     auto env = base_env();
     env["AWS_ACCESS_KEY_ID"] = kEmulatorAccessKey;
     env["AWS_SECRET_ACCESS_KEY"] = kEmulatorSecretKey;
-    const auto r = run_cli({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "900"}, env);
+    const auto r =
+        run_cli({"aws", "bedrock-token", "--region", "us-east-1", "--expires", "900"}, env);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::string token = r.out;
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
@@ -121,7 +129,9 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
   Row row(const std::string& name) {
     const auto& e = Emulator::get();
     if (name == "azure_api_key") {
-      return {azure({{"type", "api_key"}, {"api_key", kAzureKey}}), {}, "azure_openai",
+      return {azure({{"type", "api_key"}, {"api_key", kAzureKey}}),
+              {},
+              "azure_openai",
               [](const json::Json& a) {
                 EXPECT_EQ(a.value("kind", ""), "api-key") << a.dump();
                 EXPECT_EQ(a.value("key_id", ""), "key1");
@@ -132,35 +142,51 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     if (name == "azure_api_key_env_deployments_api") {
       return {azure({{"type", "api_key"}, {"api_key", {{"env", "MY_AZURE_KEY"}}}},
                     {{"api", "deployments"}, {"api_version", "2024-10-21"}}),
-              {{"MY_AZURE_KEY", "emulator-azure-openai-key-2"}}, "azure_openai",
+              {{"MY_AZURE_KEY", "emulator-azure-openai-key-2"}},
+              "azure_openai",
               [](const json::Json& a) { EXPECT_EQ(a.value("key_id", ""), "key2") << a.dump(); },
               {"emulator-azure-openai-key-2"}};
     }
     if (name == "azure_ad_token") {
       const std::string token = "static-entra-token-for-the-matrix-0123456789";
       Emulator::get().control("POST", "/__control/azure/tokens",
-                              {{"token", token}, {"source", "external"},
+                              {{"token", token},
+                               {"source", "external"},
                                {"resource", "https://cognitiveservices.azure.com"},
                                {"scope", "https://cognitiveservices.azure.com/.default"}});
       const auto file = home.write("token", token + "\n");
-      return {azure({{"type", "azure_ad_token"}, {"token", {{"file", file.string()}}}}), {}, "azure_openai",
-              expect_entra("external", ""), {token}};
+      return {azure({{"type", "azure_ad_token"}, {"token", {{"file", file.string()}}}}),
+              {},
+              "azure_openai",
+              expect_entra("external", ""),
+              {token}};
     }
     if (name == "azure_service_principal") {
-      return {azure({{"type", "azure_ad_token_provider"}, {"tenant_id", kTenant}, {"client_id", kClientId},
+      return {azure({{"type", "azure_ad_token_provider"},
+                     {"tenant_id", kTenant},
+                     {"client_id", kClientId},
                      {"client_secret", {{"env", "SP_SECRET"}}}}),
-              {{"SP_SECRET", kClientSecret}}, "azure_openai", expect_entra("entra", "client_secret"),
+              {{"SP_SECRET", kClientSecret}},
+              "azure_openai",
+              expect_entra("entra", "client_secret"),
               {kClientSecret}};
     }
     if (name == "azure_client_certificate") {
       const auto [client, pem] = certificate_app();
-      return {azure({{"type", "client_certificate"}, {"tenant_id", kTenant}, {"client_id", client},
+      return {azure({{"type", "client_certificate"},
+                     {"tenant_id", kTenant},
+                     {"client_id", client},
                      {"certificate_path", pem}}),
-              {}, "azure_openai", expect_entra("entra", "certificate"), {}};
+              {},
+              "azure_openai",
+              expect_entra("entra", "certificate"),
+              {}};
     }
     if (name == "azure_managed_identity") {
-      return {azure({{"type", "managed_identity"}, {"client_id", "44444444-4444-4444-4444-444444444444"}}),
-              {{"IDENTITY_ENDPOINT", e.http_url() + "/msi/token"}, {"IDENTITY_HEADER", "emulator-identity-header"}},
+      return {azure({{"type", "managed_identity"},
+                     {"client_id", "44444444-4444-4444-4444-444444444444"}}),
+              {{"IDENTITY_ENDPOINT", e.http_url() + "/msi/token"},
+               {"IDENTITY_HEADER", "emulator-identity-header"}},
               "azure_openai",
               [](const json::Json& a) {
                 EXPECT_EQ(a.value("source", ""), "appservice") << a.dump();
@@ -170,58 +196,89 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     }
     if (name == "azure_workload_identity") {
       const auto file = home.write("federated", "emulator-federated-token");
-      return {azure({{"type", "workload_identity"}, {"tenant_id", kTenant}, {"client_id", kClientId},
+      return {azure({{"type", "workload_identity"},
+                     {"tenant_id", kTenant},
+                     {"client_id", kClientId},
                      {"token_file_path", file.string()}}),
-              {}, "azure_openai", expect_entra("entra", "federated"), {}};
+              {},
+              "azure_openai",
+              expect_entra("entra", "federated"),
+              {}};
     }
     if (name == "azure_cli") {
       return {azure({{"type", "azure_cli"}}),
-              {{"PATH", fake_cli_bin() + ":/usr/local/bin:/usr/bin:/bin"}, {"LLMAUTH_EMULATOR_URL", e.http_url()},
+              {{"PATH", fake_cli_bin() + ":/usr/local/bin:/usr/bin:/bin"},
+               {"LLMAUTH_EMULATOR_URL", e.http_url()},
                {"LLMAUTH_FAKE_AZ_TOKEN", "fake-az-token-for-the-matrix-0123456789"}},
-              "azure_openai", expect_entra("az", ""), {"fake-az-token-for-the-matrix-0123456789"}};
+              "azure_openai",
+              expect_entra("az", ""),
+              {"fake-az-token-for-the-matrix-0123456789"}};
     }
     if (name == "azure_default_credentials") {
       return {azure({{"type", "default_credentials"}}),
-              {{"AZURE_TENANT_ID", kTenant}, {"AZURE_CLIENT_ID", kClientId}, {"AZURE_CLIENT_SECRET", kClientSecret}},
-              "azure_openai", expect_entra("entra", "client_secret"), {kClientSecret}};
+              {{"AZURE_TENANT_ID", kTenant},
+               {"AZURE_CLIENT_ID", kClientId},
+               {"AZURE_CLIENT_SECRET", kClientSecret}},
+              "azure_openai",
+              expect_entra("entra", "client_secret"),
+              {kClientSecret}};
     }
     if (name == "bedrock_access_keys") {
-      return {bedrock({{"type", "access_keys"}, {"access_key_id", kEmulatorAccessKey},
+      return {bedrock({{"type", "access_keys"},
+                       {"access_key_id", kEmulatorAccessKey},
                        {"secret_access_key", kEmulatorSecretKey}}),
-              {}, "bedrock", expect_sigv4(kEmulatorAccessKey, false), {kEmulatorSecretKey}};
+              {},
+              "bedrock",
+              expect_sigv4(kEmulatorAccessKey, false),
+              {kEmulatorSecretKey}};
     }
     if (name == "bedrock_profile") {
-      home.write(".aws/credentials", std::string("[bedrock]\naws_access_key_id = ") + kEmulatorAccessKey +
+      home.write(".aws/credentials", std::string("[bedrock]\naws_access_key_id = ") +
+                                         kEmulatorAccessKey +
                                          "\naws_secret_access_key = " + kEmulatorSecretKey + "\n");
-      return {bedrock({{"type", "profile"}, {"profile", "bedrock"}}), {}, "bedrock",
-              expect_sigv4(kEmulatorAccessKey, false), {kEmulatorSecretKey}};
+      return {bedrock({{"type", "profile"}, {"profile", "bedrock"}}),
+              {},
+              "bedrock",
+              expect_sigv4(kEmulatorAccessKey, false),
+              {kEmulatorSecretKey}};
     }
     if (name == "bedrock_assume_role") {
-      return {bedrock({{"type", "assume_role"}, {"role_arn", "arn:aws:iam::123456789012:role/bedrock-invoke"},
-                       {"source", {{"type", "access_keys"}, {"access_key_id", kEmulatorAccessKey},
-                                   {"secret_access_key", {{"env", "SOURCE_SECRET"}}}}}}),
-              {{"SOURCE_SECRET", kEmulatorSecretKey}}, "bedrock",
+      return {bedrock({{"type", "assume_role"},
+                       {"role_arn", "arn:aws:iam::123456789012:role/bedrock-invoke"},
+                       {"source",
+                        {{"type", "access_keys"},
+                         {"access_key_id", kEmulatorAccessKey},
+                         {"secret_access_key", {{"env", "SOURCE_SECRET"}}}}}}),
+              {{"SOURCE_SECRET", kEmulatorSecretKey}},
+              "bedrock",
               [](const json::Json& a) {
                 EXPECT_EQ(a.value("kind", ""), "sigv4") << a.dump();
                 EXPECT_EQ(a.value("temporary", false), true);
-                EXPECT_NE(a.value("caller_arn", "").find("assumed-role/bedrock-invoke"), std::string::npos)
+                EXPECT_NE(a.value("caller_arn", "").find("assumed-role/bedrock-invoke"),
+                          std::string::npos)
                     << a.dump();
               },
               {kEmulatorSecretKey}};
     }
     if (name == "bedrock_web_identity") {
       const auto file = home.write("wi-token", "web-identity-token-for-tests");
-      return {bedrock({{"type", "web_identity"}, {"role_arn", "arn:aws:iam::123456789012:role/bedrock-wi"},
-                       {"web_identity_token_file", file.string()}}),
-              {}, "bedrock",
-              [](const json::Json& a) {
-                EXPECT_EQ(a.value("temporary", false), true) << a.dump();
-                EXPECT_NE(a.value("caller_arn", "").find("assumed-role/bedrock-wi"), std::string::npos) << a.dump();
-              },
-              {}};
+      return {
+          bedrock({{"type", "web_identity"},
+                   {"role_arn", "arn:aws:iam::123456789012:role/bedrock-wi"},
+                   {"web_identity_token_file", file.string()}}),
+          {},
+          "bedrock",
+          [](const json::Json& a) {
+            EXPECT_EQ(a.value("temporary", false), true) << a.dump();
+            EXPECT_NE(a.value("caller_arn", "").find("assumed-role/bedrock-wi"), std::string::npos)
+                << a.dump();
+          },
+          {}};
     }
     if (name == "bedrock_bearer_token_long_term") {
-      return {bedrock({{"type", "bearer_token"}, {"token", kLongTermBedrockKey}}), {}, "bedrock",
+      return {bedrock({{"type", "bearer_token"}, {"token", kLongTermBedrockKey}}),
+              {},
+              "bedrock",
               [](const json::Json& a) {
                 EXPECT_EQ(a.value("kind", ""), "bearer") << a.dump();
                 EXPECT_EQ(a.value("api_key", ""), "long-term");
@@ -231,7 +288,8 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     if (name == "bedrock_bearer_token_short_term") {
       const std::string key = minted_bedrock_key();
       return {bedrock({{"type", "bearer_token"}, {"token", {{"env", "MY_BEDROCK_KEY"}}}}),
-              {{"MY_BEDROCK_KEY", key}}, "bedrock",
+              {{"MY_BEDROCK_KEY", key}},
+              "bedrock",
               [](const json::Json& a) {
                 EXPECT_EQ(a.value("kind", ""), "bearer") << a.dump();
                 EXPECT_EQ(a.value("api_key", ""), "short-term");
@@ -241,15 +299,20 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
     }
     if (name == "bedrock_default_credentials") {
       return {bedrock({{"type", "default_credentials"}}),
-              {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}},
-              "bedrock", expect_sigv4(kEmulatorAccessKey, false), {kEmulatorSecretKey}};
+              {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey},
+               {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey}},
+              "bedrock",
+              expect_sigv4(kEmulatorAccessKey, false),
+              {kEmulatorSecretKey}};
     }
     if (name == "bedrock_default_credentials_api_key") {
       // As botocore: AWS_BEARER_TOKEN_BEDROCK wins over the SigV4 chain.
       return {bedrock({{"type", "default_credentials"}}),
-              {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey}, {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey},
+              {{"AWS_ACCESS_KEY_ID", kEmulatorAccessKey},
+               {"AWS_SECRET_ACCESS_KEY", kEmulatorSecretKey},
                {"AWS_BEARER_TOKEN_BEDROCK", kLongTermBedrockKey}},
-              "bedrock", [](const json::Json& a) { EXPECT_EQ(a.value("kind", ""), "bearer") << a.dump(); },
+              "bedrock",
+              [](const json::Json& a) { EXPECT_EQ(a.value("kind", ""), "bearer") << a.dump(); },
               {kLongTermBedrockKey, kEmulatorSecretKey}};
     }
     ADD_FAILURE() << "no row " << name;
@@ -266,15 +329,21 @@ TEST_P(ChatMatrix, ChatsWithTheConfiguredCredential) {
   const auto config = home.write("providers.json", json::Json{{"providers", {r.provider}}}.dump(2));
   auto env = base_env();
   for (auto& [k, v] : r.env) env[k] = v;
-  std::vector<std::string> args = {"--ca-bundle", Emulator::get().ca_path(), "chat", "--config",
-                                   config.string(), "--provider", "p"};
+  std::vector<std::string> args = {"--ca-bundle",
+                                   Emulator::get().ca_path(),
+                                   "chat",
+                                   "--config",
+                                   config.string(),
+                                   "--provider",
+                                   "p"};
   if (stream) args.push_back("--stream");
   args.push_back("hello from the matrix");
   const CliResult out = run_cli(args, env);
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_EQ(out.out, "Echo: hello from the matrix\n");
 
-  const auto log = Emulator::get().control("GET", "/__control/requests?target=" + r.target + "&limit=1");
+  const auto log =
+      Emulator::get().control("GET", "/__control/requests?target=" + r.target + "&limit=1");
   ASSERT_TRUE(log.is_array() && !log.empty()) << log.dump();
   const auto& entry = log.back();
   EXPECT_EQ(entry.value("status", 0), 200) << entry.dump();
@@ -290,14 +359,15 @@ TEST_P(ChatMatrix, ChatsWithTheConfiguredCredential) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryAuthMethod, ChatMatrix,
-    ::testing::Combine(::testing::Values("azure_api_key", "azure_api_key_env_deployments_api", "azure_ad_token",
-                                         "azure_service_principal", "azure_client_certificate",
-                                         "azure_managed_identity", "azure_workload_identity", "azure_cli",
-                                         "azure_default_credentials", "bedrock_access_keys", "bedrock_profile",
-                                         "bedrock_assume_role", "bedrock_web_identity",
-                                         "bedrock_bearer_token_long_term", "bedrock_bearer_token_short_term",
-                                         "bedrock_default_credentials", "bedrock_default_credentials_api_key"),
-                       ::testing::Bool()),
+    ::testing::Combine(
+        ::testing::Values("azure_api_key", "azure_api_key_env_deployments_api", "azure_ad_token",
+                          "azure_service_principal", "azure_client_certificate",
+                          "azure_managed_identity", "azure_workload_identity", "azure_cli",
+                          "azure_default_credentials", "bedrock_access_keys", "bedrock_profile",
+                          "bedrock_assume_role", "bedrock_web_identity",
+                          "bedrock_bearer_token_long_term", "bedrock_bearer_token_short_term",
+                          "bedrock_default_credentials", "bedrock_default_credentials_api_key"),
+        ::testing::Bool()),
     [](const auto& info) {
       return std::get<0>(info.param) + (std::get<1>(info.param) ? "_stream" : "_plain");
     });

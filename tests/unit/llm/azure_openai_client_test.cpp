@@ -32,8 +32,9 @@ struct Fixture {
     auth = std::make_shared<CountingAuthorizer>(refreshable);
     if (o.endpoint.empty()) o.endpoint = "https://contoso.openai.azure.com/";
     if (o.default_deployment.empty()) o.default_deployment = "gpt-4o";
-    client = std::make_unique<AzureOpenAIClient>(transport, auth, std::move(o),
-                                                 [this](std::chrono::milliseconds d) { sleeps.push_back(d); });
+    client = std::make_unique<AzureOpenAIClient>(
+        transport, auth, std::move(o),
+        [this](std::chrono::milliseconds d) { sleeps.push_back(d); });
   }
 };
 
@@ -45,7 +46,8 @@ ChatRequest ask(std::string text) {
 
 TEST(AzureOpenAIClient, UrlsOfBothApis) {
   Fixture v1([](const http::Request&) { return answer(200, kCompletion); });
-  EXPECT_EQ(v1.client->chat_url(ask("x")), "https://contoso.openai.azure.com/openai/v1/chat/completions");
+  EXPECT_EQ(v1.client->chat_url(ask("x")),
+            "https://contoso.openai.azure.com/openai/v1/chat/completions");
 
   AzureOpenAIOptions o;
   o.api = AzureOpenAIOptions::Api::kDeployments;
@@ -53,9 +55,10 @@ TEST(AzureOpenAIClient, UrlsOfBothApis) {
   Fixture dep([](const http::Request&) { return answer(200, kCompletion); }, o);
   ChatRequest r = ask("x");
   r.model = "my deployment/1";
-  EXPECT_EQ(dep.client->chat_url(r),
-            "https://contoso.openai.azure.com/openai/deployments/my%20deployment%2F1/chat/completions"
-            "?api-version=2024-10-21");
+  EXPECT_EQ(
+      dep.client->chat_url(r),
+      "https://contoso.openai.azure.com/openai/deployments/my%20deployment%2F1/chat/completions"
+      "?api-version=2024-10-21");
 }
 
 TEST(AzureOpenAIClient, DeploymentsApiWithoutVersionIsRefused) {
@@ -134,11 +137,14 @@ std::string azure_stream() {
 
 TEST(AzureOpenAIClient, StreamAssemblesTheSameAnswerWhateverTheChunkSize) {
   const std::string body = azure_stream();
-  for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{64}, body.size()}) {
-    Fixture f([&](const http::Request& r) {
-      EXPECT_EQ(http::find_header(r.headers, "accept").value_or(""), "text/event-stream");
-      return answer(200, body);
-    }, {}, chunk);
+  for (std::size_t chunk :
+       {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{64}, body.size()}) {
+    Fixture f(
+        [&](const http::Request& r) {
+          EXPECT_EQ(http::find_header(r.headers, "accept").value_or(""), "text/event-stream");
+          return answer(200, body);
+        },
+        {}, chunk);
     std::string content;
     int deltas = 0;
     const auto r = f.client->chat_stream(ask("hi"), [&](const llm::StreamDelta& d) {
@@ -199,7 +205,9 @@ TEST(AzureOpenAIClient, ThrottlingRetriedWithRetryAfterMs_ClientErrorsNot) {
   int calls = 0;
   Fixture f([&](const http::Request&) {
     ++calls;
-    if (calls == 1) return answer(429, R"({"error":{"code":"429","message":"slow down"}})", {{"retry-after-ms", "1500"}});
+    if (calls == 1)
+      return answer(429, R"({"error":{"code":"429","message":"slow down"}})",
+                    {{"retry-after-ms", "1500"}});
     return answer(200, kCompletion);
   });
   EXPECT_EQ(f.client->chat(ask("x")).message.content, "Hello there");
@@ -226,8 +234,9 @@ TEST(AzureOpenAIClient, ThrottlingRetriedWithRetryAfterMs_ClientErrorsNot) {
 TEST(AzureOpenAIClient, UnauthorizedRefreshesOnceThenRetries) {
   Fixture f([](const http::Request& r) {
     const auto key = http::find_header(r.headers, "api-key").value_or("");
-    return key == "key-generation-1" ? answer(401, R"({"error":{"code":"401","message":"expired"}})")
-                                     : answer(200, kCompletion);
+    return key == "key-generation-1"
+               ? answer(401, R"({"error":{"code":"401","message":"expired"}})")
+               : answer(200, kCompletion);
   });
   EXPECT_EQ(f.client->chat(ask("x")).message.content, "Hello there");
   EXPECT_EQ(f.auth->invalidated, 1);
@@ -235,8 +244,11 @@ TEST(AzureOpenAIClient, UnauthorizedRefreshesOnceThenRetries) {
 }
 
 TEST(AzureOpenAIClient, UnauthorizedWithAFixedKeyIsNotRetried) {
-  Fixture f([](const http::Request&) { return answer(401, R"({"error":{"code":"401","message":"Access denied"}})"); },
-            {}, 7, /*refreshable=*/false);
+  Fixture f(
+      [](const http::Request&) {
+        return answer(401, R"({"error":{"code":"401","message":"Access denied"}})");
+      },
+      {}, 7, /*refreshable=*/false);
   try {
     (void)f.client->chat(ask("x"));
     FAIL();
@@ -261,19 +273,22 @@ TEST(AzureOpenAIClient, TransportErrorsAreRetriedBeforeAnyData) {
 TEST(AzureOpenAIClient, CustomHeadersAreSentButCannotReplaceTheKey) {
   AzureOpenAIOptions o;
   o.headers = {{"X-Team", "research"}, {"api-key", "attacker"}, {"Authorization", "Bearer x"}};
-  Fixture f([](const http::Request& r) {
-    EXPECT_EQ(http::find_header(r.headers, "x-team").value_or(""), "research");
-    EXPECT_EQ(http::find_header(r.headers, "api-key").value_or(""), "key-generation-1");
-    EXPECT_FALSE(http::find_header(r.headers, "authorization").has_value());
-    return answer(200, kCompletion);
-  }, o);
+  Fixture f(
+      [](const http::Request& r) {
+        EXPECT_EQ(http::find_header(r.headers, "x-team").value_or(""), "research");
+        EXPECT_EQ(http::find_header(r.headers, "api-key").value_or(""), "key-generation-1");
+        EXPECT_FALSE(http::find_header(r.headers, "authorization").has_value());
+        return answer(200, kCompletion);
+      },
+      o);
   (void)f.client->chat(ask("x"));
   EXPECT_EQ(f.transport->requests().size(), 1u);
 }
 
 TEST(AzureOpenAIClient, MalformedCompletionNamesTheJsonPath) {
-  for (const char* body : {R"({"choices":[]})", R"({"choices":[{"index":0}]})",
-                           R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"f"}}]}}]})", "[1,2]"}) {
+  for (const char* body :
+       {R"({"choices":[]})", R"({"choices":[{"index":0}]})",
+        R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"f"}}]}}]})", "[1,2]"}) {
     try {
       (void)llm::parse_chat_completion(body);
       FAIL() << body;

@@ -18,7 +18,8 @@ using llm::ChatRequest;
 using llm::Message;
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/eventstream/" + name, std::ios::binary);
+  std::ifstream in(std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/eventstream/" + name,
+                   std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
   return {std::istreambuf_iterator<char>(in), {}};
 }
@@ -29,25 +30,32 @@ ChatRequest ask(std::string text) {
   return r;
 }
 
-std::unique_ptr<BedrockClient> make(std::shared_ptr<ScriptedTransport> t,
-                                    std::shared_ptr<CountingAuthorizer> a = std::make_shared<CountingAuthorizer>()) {
+std::unique_ptr<BedrockClient> make(
+    std::shared_ptr<ScriptedTransport> t,
+    std::shared_ptr<CountingAuthorizer> a = std::make_shared<CountingAuthorizer>()) {
   BedrockOptions o;
   o.region = "us-east-1";
   o.default_model = "anthropic.claude-3-haiku-20240307-v1:0";
-  return std::make_unique<BedrockClient>(std::move(t), std::move(a), o, [](std::chrono::milliseconds) {});
+  return std::make_unique<BedrockClient>(std::move(t), std::move(a), o,
+                                         [](std::chrono::milliseconds) {});
 }
 
 TEST(BedrockClient, RegionalEndpointAndEncodedModelIds) {
   auto c = make(std::make_shared<ScriptedTransport>(nullptr));
   EXPECT_EQ(c->model_url("anthropic.claude-3-haiku-20240307-v1:0", "converse"),
-            "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
-  EXPECT_EQ(c->model_url("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x-v1:0", "converse-stream"),
             "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
-            "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x-v1%3A0/converse-stream");
+            "anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(c->model_url("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x-v1:0",
+                         "converse-stream"),
+            "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+            "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x-v1%3A0/"
+            "converse-stream");
   BedrockOptions cn;
   cn.region = "cn-north-1";
-  BedrockClient china(std::make_shared<ScriptedTransport>(nullptr), std::make_shared<CountingAuthorizer>(), cn);
-  EXPECT_EQ(china.model_url("m", "invoke"), "https://bedrock-runtime.cn-north-1.amazonaws.com.cn/model/m/invoke");
+  BedrockClient china(std::make_shared<ScriptedTransport>(nullptr),
+                      std::make_shared<CountingAuthorizer>(), cn);
+  EXPECT_EQ(china.model_url("m", "invoke"),
+            "https://bedrock-runtime.cn-north-1.amazonaws.com.cn/model/m/invoke");
 }
 
 TEST(BedrockClient, ConverseBodyMergesTurnsAndMapsTools) {
@@ -80,7 +88,8 @@ TEST(BedrockClient, ConverseBodyMergesTurnsAndMapsTools) {
   EXPECT_EQ(BedrockClient::converse_body(r), expected) << BedrockClient::converse_body(r).dump(2);
 
   r.tool_choice = "lookup";
-  EXPECT_EQ(BedrockClient::converse_body(r)["toolConfig"]["toolChoice"], (json::Json{{"tool", {{"name", "lookup"}}}}));
+  EXPECT_EQ(BedrockClient::converse_body(r)["toolConfig"]["toolChoice"],
+            (json::Json{{"tool", {{"name", "lookup"}}}}));
   r.tool_choice = "none";
   EXPECT_THROW((void)BedrockClient::converse_body(r), Error);
 }
@@ -104,11 +113,16 @@ TEST(BedrockClient, ConverseAnswerMapsStopReasonsAndToolUse) {
   EXPECT_EQ(r.message.tool_calls[0].arguments, R"({"q":"Oslo"})");
   EXPECT_EQ(r.finish_reason, "tool_calls");
   EXPECT_EQ(r.usage->prompt_tokens, 5);
-  for (const auto& [bedrock, openai] : std::vector<std::pair<std::string, std::string>>{
-           {"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"},
-           {"guardrail_intervened", "content_filter"}, {"something_new", "something_new"}}) {
+  for (const auto& [bedrock, openai] :
+       std::vector<std::pair<std::string, std::string>>{{"end_turn", "stop"},
+                                                        {"stop_sequence", "stop"},
+                                                        {"max_tokens", "length"},
+                                                        {"guardrail_intervened", "content_filter"},
+                                                        {"something_new", "something_new"}}) {
     const auto x = llm::parse_converse_response(
-        R"({"output":{"message":{"role":"assistant","content":[]}},"stopReason":")" + bedrock + "\"}", "m");
+        R"({"output":{"message":{"role":"assistant","content":[]}},"stopReason":")" + bedrock +
+            "\"}",
+        "m");
     EXPECT_EQ(x.finish_reason, openai);
   }
   EXPECT_THROW((void)llm::parse_converse_response(R"({"output":{}})", "m"), Error);
@@ -118,15 +132,19 @@ TEST(BedrockClient, ConverseStreamFromOfficialFramesInEveryChunkSize) {
   const std::string frames = fixture("converse_stream.bin");
   ASSERT_FALSE(frames.empty());
   for (std::size_t chunk = 1; chunk <= frames.size(); chunk = chunk < 16 ? chunk + 1 : chunk * 2) {
-    auto t = std::make_shared<ScriptedTransport>([&](const http::Request& r) {
-      EXPECT_NE(r.url.find("/converse-stream"), std::string::npos);
-      return answer(200, frames, {{"content-type", "application/vnd.amazon.eventstream"}});
-    }, chunk);
+    auto t = std::make_shared<ScriptedTransport>(
+        [&](const http::Request& r) {
+          EXPECT_NE(r.url.find("/converse-stream"), std::string::npos);
+          return answer(200, frames, {{"content-type", "application/vnd.amazon.eventstream"}});
+        },
+        chunk);
     auto c = make(t);
     std::string streamed;
-    const auto r = c->chat_stream(ask("why is the sky blue"), [&](const llm::StreamDelta& d) { streamed += d.content; });
+    const auto r = c->chat_stream(ask("why is the sky blue"),
+                                  [&](const llm::StreamDelta& d) { streamed += d.content; });
     const std::string text =
-        "The sky looks blue because air molecules scatter short (blue) wavelengths of sunlight — Rayleigh scattering.";
+        "The sky looks blue because air molecules scatter short (blue) wavelengths of sunlight — "
+        "Rayleigh scattering.";
     EXPECT_EQ(streamed, text) << "chunk " << chunk;
     EXPECT_EQ(r.message.content, text);
     EXPECT_EQ(r.finish_reason, "stop");
@@ -145,9 +163,8 @@ TEST(BedrockClient, ConverseStreamExceptionFrameIsAProviderError) {
     return n;
   };
   const std::size_t two = frame_length(0) + frame_length(frame_length(0));
-  auto t = std::make_shared<ScriptedTransport>([&](const http::Request&) {
-    return answer(200, frames.substr(0, two) + exception);
-  });
+  auto t = std::make_shared<ScriptedTransport>(
+      [&](const http::Request&) { return answer(200, frames.substr(0, two) + exception); });
   auto c = make(t);
   std::string seen;
   try {
@@ -174,7 +191,8 @@ TEST(BedrockClient, TruncatedOrCorruptStreamsAreErrors) {
   // A flipped payload bit: the message CRC catches it.
   std::string corrupt = frames;
   corrupt[40] = static_cast<char>(corrupt[40] ^ 0x01);
-  auto bad = make(std::make_shared<ScriptedTransport>([&](const http::Request&) { return answer(200, corrupt); }));
+  auto bad = make(std::make_shared<ScriptedTransport>(
+      [&](const http::Request&) { return answer(200, corrupt); }));
   try {
     (void)bad->chat_stream(ask("x"), nullptr);
     FAIL();
@@ -186,9 +204,11 @@ TEST(BedrockClient, TruncatedOrCorruptStreamsAreErrors) {
 
 TEST(BedrockClient, ErrorTypeHeaderWithoutItsNamespace) {
   auto t = std::make_shared<ScriptedTransport>([](const http::Request&) {
-    return answer(403, R"({"message":"The security token included in the request is invalid."})",
-                  {{"x-amzn-ErrorType", "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
-                   {"x-amzn-RequestId", "req-1"}});
+    return answer(
+        403, R"({"message":"The security token included in the request is invalid."})",
+        {{"x-amzn-ErrorType",
+          "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
+         {"x-amzn-RequestId", "req-1"}});
   });
   auto c = make(t, std::make_shared<CountingAuthorizer>(false));
   try {

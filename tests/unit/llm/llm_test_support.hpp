@@ -62,7 +62,8 @@ class CountingAuthorizer final : public llm::Authorizer {
   explicit CountingAuthorizer(bool refreshable = true) : refreshable_(refreshable) {}
   void authorize(http::Request& request) override {
     ++authorized;
-    std::erase_if(request.headers, [](const http::Header& h) { return http::iequals(h.name, "api-key"); });
+    std::erase_if(request.headers,
+                  [](const http::Header& h) { return http::iequals(h.name, "api-key"); });
     request.headers.push_back({"api-key", "key-generation-" + std::to_string(generation)});
   }
   bool invalidate() override {
