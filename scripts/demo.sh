@@ -166,7 +166,7 @@ bedrock_key=$(run AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnF
 
 step "15. A provider config (secrets by reference: {\"env\": …}), validated"
 show "$llmauth providers validate \$DEMO/providers.json"
-chatrun providers validate "$state/providers.json"
+chatrun providers validate "$state/providers.json" | sed "s|$state|\$DEMO|g"
 
 step "16. Test every provider: credentials acquired, the cheapest authenticated call made"
 show "$llmauth providers test \$DEMO/providers.json"

@@ -248,7 +248,9 @@ ChatResponse BedrockClient::chat(const ChatRequest& request) {
   r.body = converse_body(request).dump();
   const auto response = send(std::move(r));
   if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "converse");
-  return parse_converse_response(response.body, model);
+  ChatResponse out = parse_converse_response(response.body, model);
+  out.id = std::string(response.header("x-amzn-RequestId").value_or(""));  // Converse has no id
+  return out;
 }
 
 ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const StreamSink& sink) {

@@ -334,6 +334,13 @@ TEST_F(ChatClients, InvokeModelPassesTheRawBodyThrough) {
   EXPECT_NE(r.body.find("raw hello"), std::string::npos) << r.body;
 }
 
+TEST_F(ChatClients, BedrockAnswerCarriesTheRequestId) {
+  auto c = client(bedrock_keys());
+  const auto r = c->chat(ask("x"));
+  EXPECT_FALSE(r.id.empty());
+  EXPECT_EQ(r.model, kModel);
+}
+
 TEST_F(ChatClients, OneLongLivedAuthorizerPerProvider) {
   auto c = client(azure_sp());
   for (int i = 0; i < 5; ++i) (void)c->chat(ask("x"));
