@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "llmauth/core/process.hpp"
+#include "support/test_support.hpp"
 
 namespace llmauth::testing {
 
@@ -18,10 +19,12 @@ struct CliResult {
   [[nodiscard]] std::string all() const { return out + err; }
 };
 
-/// Runs LLMAUTH_CLI_PATH with `args` and exactly `env`; fails the test if it times out.
+/// Runs LLMAUTH_CLI_PATH with `args` and exactly `env` (plus the proxy trap); fails the test if
+/// it times out.
 inline CliResult run_cli(std::vector<std::string> args, std::map<std::string, std::string> env,
                          std::chrono::milliseconds timeout = std::chrono::seconds(30),
                          std::string stdin_data = {}) {
+  for (auto& [name, value] : proxy_trap_environment()) env.try_emplace(name, value);
   args.insert(args.begin(), LLMAUTH_CLI_PATH);
   PosixProcessRunner runner;
   ProcessOptions options;

@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -31,7 +32,24 @@ std::filesystem::path TempDir::write(const std::string& name, const std::string&
   return p;
 }
 
+std::map<std::string, std::string> proxy_trap_environment() {
+  const std::string dead = "http://127.0.0.1:9";
+  const std::string loopback = "127.0.0.1,localhost,::1";
+  return {{"http_proxy", dead}, {"https_proxy", dead}, {"HTTPS_PROXY", dead},
+          {"all_proxy", dead},  {"ALL_PROXY", dead},   {"no_proxy", loopback},
+          {"NO_PROXY", loopback}};
+}
+
 namespace {
+
+// Installed before main() in every test binary (this file is linked into all of them): libcurl
+// sends anything that is not loopback to a closed loopback port, so even a regressed
+// loopback-only guard cannot make a test reach a metadata address or a real cloud host.
+[[maybe_unused]] const bool kProxyTrapInstalled = [] {
+  for (const auto& [name, value] : proxy_trap_environment()) ::setenv(name.c_str(), value.c_str(), 1);
+  return true;
+}();
+
 std::string read_state_file() {
   std::ifstream in(std::string(LLMAUTH_EMULATOR_STATE_DIR) + "/emulator.json");
   if (!in) return {};

@@ -31,6 +31,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Proxy variables that send every non-loopback destination to a closed loopback port (and keep
+// loopback direct). Set in every test process before main(); run_cli() gives them to the CLI too.
+// A third line of defence behind the transport's two loopback-only checks.
+std::map<std::string, std::string> proxy_trap_environment();
+
 // The loopback-guarded transport every test uses (trusting the emulator's CA when it runs).
 std::shared_ptr<http::Transport> test_transport();
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "llmauth/core/error.hpp"
+#include "support/test_support.hpp"
 
 namespace llmauth::http {
 namespace {
@@ -21,6 +23,17 @@ Error send_error(Transport& t, const std::string& url) {
   }
   ADD_FAILURE() << "no error for " << url;
   return Error("none");
+}
+
+// Behind the guard, every test process routes non-loopback destinations to a closed loopback
+// port (support/test_support.cpp), so even a broken guard could not reach these addresses.
+TEST(CurlTransport, TestProcessesCarryTheProxyTrap) {
+  for (const auto& [name, value] : testing::proxy_trap_environment()) {
+    const char* set = std::getenv(name.c_str());
+    ASSERT_NE(set, nullptr) << name;
+    EXPECT_EQ(std::string(set), value) << name;
+  }
+  EXPECT_EQ(std::string(std::getenv("all_proxy")), "http://127.0.0.1:9");
 }
 
 TEST(CurlTransport, LoopbackGuardRefusesMetadataAddressesWithoutConnecting) {

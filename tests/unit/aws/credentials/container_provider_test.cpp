@@ -12,6 +12,7 @@ namespace {
 
 using testing::expect_no_secret;
 using testing::fake_ambient;
+using testing::offline_ambient;
 using testing::FakeMetadataTransport;
 using testing::reply;
 using testing::TempDir;
@@ -56,36 +57,37 @@ TEST(ContainerProvider, NeitherUriSet_IsUnavailable) {
 }
 
 TEST(ContainerProvider, RelativeUri_GoesToTheEcsAddress) {
-  const auto a = test_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"}});
+  const auto a = offline_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"}});
   EXPECT_EQ(container_credentials_url(a), "http://169.254.170.2/v2/credentials/abc");
 }
 
 TEST(ContainerProvider, RelativeUriWithoutSlash_CannotChangeTheHost) {
-  const auto a = test_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@evil.example/x"}});
+  const auto a = offline_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@evil.example/x"}});
   EXPECT_EQ(container_credentials_url(a), "http://169.254.170.2/@evil.example/x");
 }
 
 TEST(ContainerProvider, RelativeUriWinsOverFullUri) {
-  const auto a = test_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/x"},
+  const auto a = offline_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/x"},
                                {"AWS_CONTAINER_CREDENTIALS_FULL_URI", kFullUri}});
   EXPECT_EQ(container_credentials_url(a), "http://169.254.170.2/v2/x");
 }
 
-// URL checks only: container_credentials_url() computes the URL and sends nothing.
+// URL checks only: container_credentials_url() computes the URL; the offline ambient fails the
+// test on any request.
 TEST(ContainerProvider, FullUri_AllowedPlainHttpHosts) {
   for (const char* uri :
        {"http://127.0.0.1:8080/creds", "http://127.0.0.2/creds", "http://localhost/creds",
         "http://[::1]:80/creds", "http://169.254.170.2/v2/creds",
         "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/v1/credentials",
         "http://[FD00:EC2:0:0:0:0:0:23]/v1/credentials"}) {
-    const auto a = test_ambient({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", uri}});
+    const auto a = offline_ambient({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", uri}});
     EXPECT_EQ(container_credentials_url(a), uri) << uri;
   }
 }
 
 TEST(ContainerProvider, FullUri_HttpsMayBeAnyHost) {
   const auto a =
-      test_ambient({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "https://creds.example.com/role"}});
+      offline_ambient({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "https://creds.example.com/role"}});
   EXPECT_EQ(container_credentials_url(a), "https://creds.example.com/role");
 }
 
@@ -312,7 +314,8 @@ TEST(ContainerProvider, MalformedAnswers_NameTheEndpointAndField) {
 }
 
 TEST(ContainerProvider, LoopbackGuard_RefusesTheRealEcsAddress) {
-  // The real transport with the tests' loopback-only guard: refused before any packet leaves.
+  // The real transport with the tests' loopback-only guard: refused before any packet leaves
+  // (and, were the guard broken, libcurl would meet the tests' proxy trap on a loopback port).
   ContainerProvider p(
       test_ambient({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}}), kFast);
   const auto o = failure_of(p);

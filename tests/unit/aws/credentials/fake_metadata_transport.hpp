@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "llmauth/core/ambient.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/http.hpp"
@@ -86,6 +88,16 @@ inline Ambient fake_ambient(std::shared_ptr<http::Transport> transport,
   return Ambient(std::make_shared<MapEnvironment>(std::move(env)),
                  clock ? std::move(clock) : SystemClock::instance(), std::move(transport),
                  std::make_shared<PosixProcessRunner>());
+}
+
+// For code that only computes (a URL, settings): an Ambient whose transport fails the test on
+// any request and sends nothing anywhere, so a metadata address in the test data stays data.
+inline Ambient offline_ambient(std::map<std::string, std::string> env = {}) {
+  auto refuse = [](const http::Request& r) -> http::Response {
+    ADD_FAILURE() << "unexpected request to " << http::loggable_url(r.url);
+    throw Error("offline test ambient: no request may be sent", ErrorCode::kRefused);
+  };
+  return fake_ambient(std::make_shared<FakeMetadataTransport>(refuse), std::move(env));
 }
 
 }  // namespace llmauth::testing

@@ -13,6 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::expect_no_secret;
 using testing::fake_ambient;
+using testing::offline_ambient;
 using testing::FakeMetadataTransport;
 using testing::reply;
 using testing::test_ambient;
@@ -75,7 +76,7 @@ Outcome failure_of(InstanceMetadataProvider& p) { return testing::failure_of(p, 
 // --- settings --------------------------------------------------------------------------------
 
 TEST(ImdsSettings, Defaults_AreBotocores) {
-  const auto s = imds_settings(test_ambient({{"AWS_EC2_METADATA_DISABLED", "false"}}));
+  const auto s = imds_settings(offline_ambient({{"AWS_EC2_METADATA_DISABLED", "false"}}));
   EXPECT_FALSE(s.disabled);
   EXPECT_EQ(s.endpoint, "http://169.254.169.254");
   EXPECT_EQ(s.timeout, 1s);
@@ -85,15 +86,15 @@ TEST(ImdsSettings, Defaults_AreBotocores) {
 
 TEST(ImdsSettings, Ipv6Mode_UsesTheIpv6Endpoint) {
   EXPECT_EQ(
-      imds_settings(test_ambient({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"}})).endpoint,
+      imds_settings(offline_ambient({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"}})).endpoint,
       "http://[fd00:ec2::254]");
-  EXPECT_EQ(imds_settings(test_ambient(), {.endpoint_mode = "ipv6"}).endpoint,
+  EXPECT_EQ(imds_settings(offline_ambient(), {.endpoint_mode = "ipv6"}).endpoint,
             "http://[fd00:ec2::254]");
 }
 
 TEST(ImdsSettings, EnvironmentWinsOverOptions) {
   const auto s = imds_settings(
-      test_ambient({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1234/"},
+      offline_ambient({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1234/"},
                     {"AWS_METADATA_SERVICE_TIMEOUT", "2.5"},
                     {"AWS_METADATA_SERVICE_NUM_ATTEMPTS", "3"},
                     {"AWS_EC2_METADATA_V1_DISABLED", "false"}}),
@@ -106,7 +107,7 @@ TEST(ImdsSettings, EnvironmentWinsOverOptions) {
 
 TEST(ImdsSettings, OptionsApplyWhenTheEnvironmentIsSilent) {
   const auto s = imds_settings(
-      test_ambient(),
+      offline_ambient(),
       {.endpoint = "http://127.0.0.1:5678", .timeout = 300ms, .attempts = 2, .v1_disabled = true});
   EXPECT_EQ(s.endpoint, "http://127.0.0.1:5678");
   EXPECT_EQ(s.timeout, 300ms);
@@ -130,7 +131,7 @@ TEST(ImdsSettings, MalformedValues_NameTheVariable) {
   };
   for (const auto& [env, expected] : cases) {
     try {
-      (void)imds_settings(test_ambient(env));
+      (void)imds_settings(offline_ambient(env));
       ADD_FAILURE() << expected;
     } catch (const UnavailableError& e) {
       ADD_FAILURE() << "unavailable: " << e.what();
@@ -155,7 +156,8 @@ TEST(InstanceMetadataProvider, Disabled_IsUnavailableAndSendsNothing) {
 }
 
 TEST(InstanceMetadataProvider, LoopbackGuard_RefusesTheRealImdsAddress) {
-  // The real transport with the tests' loopback-only guard: refused before any packet leaves.
+  // The real transport with the tests' loopback-only guard: refused before any packet leaves
+  // (and, were the guard broken, libcurl would meet the tests' proxy trap on a loopback port).
   InstanceMetadataProvider p(test_ambient({{"AWS_EC2_METADATA_DISABLED", "false"}}));
   const auto o = failure_of(p);
   EXPECT_FALSE(o.unavailable);
