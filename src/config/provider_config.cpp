@@ -88,11 +88,6 @@ Checker::Owner owner_in(std::span<const FieldTable> tables, std::string_view wha
   };
 }
 
-// Header names a provider config may not set: they carry or frame the authentication.
-constexpr std::string_view kReservedHeaders[] = {
-    "authorization", "proxy-authorization", "api-key", "host", "content-length",
-    "transfer-encoding", "connection", "cookie"};
-
 // --- the JSON text ----------------------------------------------------------------------------
 
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
@@ -227,9 +222,7 @@ class Reader {
       }
       std::string lower;
       for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
-              std::end(kReservedHeaders) ||
-          lower.starts_with("x-amz-")) {
+      if (http::is_reserved_header(name)) {
         c_.add(hat, "cannot be set in a provider config",
                "Authorization, api-key, x-amz-* and the framing headers (Host, Content-Length, "
                "…) belong to the auth method and the HTTP client");

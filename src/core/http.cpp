@@ -9,9 +9,9 @@
 #include <cctype>
 #include <mutex>
 
+#include "curl_library.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/url.hpp"
-#include "curl_library.hpp"
 
 namespace llmauth::http {
 
@@ -40,6 +40,16 @@ void require_header_safe(const Secret& value, std::string_view where) {
                   ErrorCode::kInvalidInput);
     }
   }
+}
+
+bool is_reserved_header(std::string_view name) {
+  static constexpr std::string_view kReserved[] = {
+      "authorization",  "proxy-authorization", "api-key",    "host",
+      "content-length", "transfer-encoding",   "connection", "cookie"};
+  for (auto r : kReserved) {
+    if (iequals(name, r)) return true;
+  }
+  return name.size() >= 6 && iequals(name.substr(0, 6), "x-amz-");
 }
 
 std::string loggable_url(std::string_view text) {
@@ -97,7 +107,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     ex->response->headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
   }
   return n;
@@ -199,9 +210,9 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::max<long long>(1, request.connect_timeout.count())));
+                  static_cast<long>(std::max<long long>(1, request.connect_timeout.count())));
   api.easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(std::max<long long>(1, request.timeout.count())));
+                  static_cast<long>(std::max<long long>(1, request.timeout.count())));
   api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   api.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
@@ -228,7 +239,7 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     api.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
     api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+                    static_cast<curl_off_t>(request.body.size()));
   }
 
   bool has_content_type = false;
@@ -236,8 +247,9 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   for (const auto& h : request.headers) {
     if (h.name.find_first_of("\r\n:") != std::string::npos ||
         h.value.find_first_of("\r\n") != std::string::npos) {
-      throw Error("header '" + h.name.substr(0, 64) + "' contains CR, LF or ':' in its name or a "
-                  "line break in its value; refusing to send it",
+      throw Error("header '" + h.name.substr(0, 64) +
+                      "' contains CR, LF or ':' in its name or a "
+                      "line break in its value; refusing to send it",
                   ErrorCode::kInvalidInput);
     }
     has_content_type |= iequals(h.name, "content-type");
@@ -258,8 +270,10 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
                       std::to_string(options_.max_response_bytes) + " bytes",
                   ErrorCode::kNetwork);
     }
-    if (ex.aborted) throw Error("transfer from " + shown + " aborted by the reader", ErrorCode::kNetwork);
-    const std::string detail = error_buffer[0] != '\0' ? error_buffer.data() : api.easy_strerror(rc);
+    if (ex.aborted)
+      throw Error("transfer from " + shown + " aborted by the reader", ErrorCode::kNetwork);
+    const std::string detail =
+        error_buffer[0] != '\0' ? error_buffer.data() : api.easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       throw Error("request to " + shown + " timed out after " +
                       std::to_string(request.timeout.count()) + " ms (" + detail + ")",

@@ -94,7 +94,10 @@ std::optional<Usage> usage_of(const json::Json& j) {
   }
   std::string request_id(
       r.header("apim-request-id").value_or(r.header("x-request-id").value_or("")));
-  std::string text = std::string(what) + ": Azure OpenAI answered HTTP " + std::to_string(r.status);
+  // Status 0: an error event inside a 200 stream.
+  std::string text = std::string(what) + ": Azure OpenAI " +
+                     (r.status == 0 ? std::string("sent an error in the stream")
+                                    : "answered HTTP " + std::to_string(r.status));
   if (!code.empty()) text += " " + excerpt(code, {}, 64);
   text += ": " + excerpt(message);
   if (!hint.empty()) text += " (" + hint + ")";

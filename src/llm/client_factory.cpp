@@ -53,8 +53,6 @@ bool managed_identity_variable(const std::string& name) {
          name == "MSI_SECRET" || name == "IMDS_ENDPOINT" || name == "IDENTITY_SERVER_THUMBPRINT";
 }
 
-std::string aws_region_hint(const config::Bedrock& b) { return b.region; }
-
 std::shared_ptr<aws::CredentialsProvider> access_keys_provider(
     const config::aws_auth::AccessKeys& k, const Ambient& ambient) {
   aws::Credentials c;
@@ -242,7 +240,7 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
             params.duration_seconds = ar.duration_seconds;
             return refreshing_sigv4(std::make_shared<aws::AssumeRoleProvider>(
                 isolated, std::move(source), std::move(params),
-                sts_options(isolated, aws_region_hint(bedrock))));
+                sts_options(isolated, bedrock.region)));
           },
           [&](const w::WebIdentity& wi) -> std::shared_ptr<Authorizer> {
             aws::WebIdentityConfig c;
@@ -250,7 +248,7 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
             c.role_arn = wi.role_arn;
             c.role_session_name = wi.role_session_name.value_or("");
             return refreshing_sigv4(std::make_shared<aws::WebIdentityProvider>(
-                isolated, std::move(c), sts_options(isolated, aws_region_hint(bedrock))));
+                isolated, std::move(c), sts_options(isolated, bedrock.region)));
           },
           [&](const w::BearerToken& t) -> std::shared_ptr<Authorizer> {
             Secret token = t.token.resolve(secrets);
@@ -280,7 +278,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
 
 std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& provider,
                                                         std::shared_ptr<Authorizer> authorizer) {
-  const auto timeout = options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(120)));
+  const auto timeout =
+      options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(120)));
   if (const auto* azure = std::get_if<config::AzureOpenAI>(&provider.spec)) {
     AzureOpenAIOptions o;
     o.endpoint = azure->endpoint;

@@ -1,7 +1,6 @@
 #include "provider_call.hpp"
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <thread>
 
@@ -24,22 +23,11 @@ bool transport_failure(const Error& e) {
 
 }  // namespace
 
-bool is_reserved_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 8> kReserved = {
-      "authorization",        "api-key",          "host",
-      "content-length",       "x-amz-date",       "x-amz-security-token",
-      "x-amz-content-sha256", "transfer-encoding"};
-  for (auto r : kReserved) {
-    if (http::iequals(name, r)) return true;
-  }
-  return false;
-}
-
 http::Response call_provider(const CallContext& ctx, const http::Request& request,
                              const http::BodySink* sink) {
   http::Request base = request;
   for (const auto& h : ctx.custom_headers) {
-    if (is_reserved_header(h.name)) continue;  // validated earlier; never let one through
+    if (http::is_reserved_header(h.name)) continue;  // configs refuse them; never let one through
     std::erase_if(base.headers,
                   [&](const http::Header& x) { return http::iequals(x.name, h.name); });
     base.headers.push_back(h);

@@ -37,7 +37,4 @@ http::Response call_provider_streaming(const CallContext& ctx, const http::Reque
 // `j[key]` when it is a string, else "" (for optional fields of a provider's answer).
 std::string string_or_empty(const json::Json& j, const char* key);
 
-// Headers a custom header may not set: they carry or shape the credentials and the signature.
-bool is_reserved_header(std::string_view name);
-
 }  // namespace llmauth::llm::detail

@@ -94,6 +94,11 @@ class CurlTransport final : public Transport {
 // holds a space, line break or control character (usually a trailing newline from a file).
 void require_header_safe(const Secret& value, std::string_view where);
 
+// Headers a caller's custom headers (a provider config's `headers`) may never set: they carry or
+// frame the authentication — Authorization, Proxy-Authorization, api-key, every x-amz-*, Host,
+// Content-Length, Transfer-Encoding, Connection, Cookie. Case-insensitive.
+bool is_reserved_header(std::string_view name);
+
 // The URL as it may appear in a message: scheme, host, port and path; the query (which may
 // carry a presigned signature or token) replaced by "?…".
 std::string loggable_url(std::string_view url);

@@ -93,7 +93,8 @@ using StreamSink = std::function<void(const StreamDelta&)>;
 // What the provider said when it refused a call: HTTP status, its own error code
 // (x-amzn-ErrorType without the namespace suffix, Azure's error.code), its message (scrubbed of
 // anything secret, bounded) and the request id when it sent one. Thrown by the clients;
-// ErrorCode::kHttpStatus. A mid-stream exception (Bedrock) has status 0 before/after HTTP.
+// ErrorCode::kHttpStatus. An error sent inside a 200 stream has status 0, unless its type maps
+// to one (Bedrock throttlingException 429, validationException 400, …).
 class ProviderError : public Error {
  public:
   ProviderError(std::string message, int status, std::string provider_code,

@@ -37,11 +37,7 @@ std::shared_ptr<const AccessToken> ClientAssertionCredential::get_token(const To
     if (assertion.empty()) {
       throw Error(name_ + ": the client assertion is empty", ErrorCode::kInvalidInput);
     }
-    ClientAuthentication auth;
-    auth.fields = {{"client_assertion_type", std::string(kJwtBearerAssertionType)},
-                   {"client_assertion", std::string(assertion.reveal())}};
-    auth.secrets.push_back(std::move(assertion));
-    return auth;
+    return jwt_bearer_authentication(std::move(assertion));
   });
   return std::make_shared<const AccessToken>(std::move(token));
 }

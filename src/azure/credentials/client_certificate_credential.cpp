@@ -67,11 +67,7 @@ ClientCertificateCredential::ClientCertificateCredential(Ambient ambient,
 std::shared_ptr<const AccessToken> ClientCertificateCredential::get_token(const TokenRequest& request) {
   auto token = client_.request_token(request, [this](const std::string& token_url) {
     Secret assertion = signer_.build(client_.client_id(), token_url, ambient_.now(), assertion_);
-    ClientAuthentication auth;
-    auth.fields = {{"client_assertion_type", std::string(kJwtBearerAssertionType)},
-                   {"client_assertion", std::string(assertion.reveal())}};
-    auth.secrets.push_back(std::move(assertion));
-    return auth;
+    return jwt_bearer_authentication(std::move(assertion));
   });
   return std::make_shared<const AccessToken>(std::move(token));
 }

@@ -44,7 +44,8 @@ std::optional<std::string> describe_entra_error(const std::string& body,
   if (!doc.is_object()) return std::nullopt;
   std::string error;
   std::string description;
-  if (auto it = doc.find("error"); it != doc.end() && it->is_string()) error = it->get<std::string>();
+  if (auto it = doc.find("error"); it != doc.end() && it->is_string())
+    error = it->get<std::string>();
   if (auto it = doc.find("error_description"); it != doc.end() && it->is_string()) {
     description = it->get<std::string>();
     description = redact(description.substr(0, description.find_first_of("\r\n")), secrets);
@@ -52,8 +53,8 @@ std::optional<std::string> describe_entra_error(const std::string& body,
   error = redact(error.substr(0, 100), secrets);
   if (error.empty() && description.empty()) return std::nullopt;
   if (description.empty()) {
-    if (auto it = doc.find("error_codes"); it != doc.end() && it->is_array() && !it->empty() &&
-                                           it->front().is_number_integer()) {
+    if (auto it = doc.find("error_codes");
+        it != doc.end() && it->is_array() && !it->empty() && it->front().is_number_integer()) {
       description = "AADSTS" + std::to_string(it->front().get<long long>());
     }
   }
@@ -72,7 +73,8 @@ bool is_retryable(int status, const http::RetryPolicy& policy) {
 
 void validate_tenant_id(std::string_view tenant, std::string_view who, std::string_view field) {
   if (tenant.empty()) {
-    throw Error(std::string(who) + ": " + std::string(field) + " is empty", ErrorCode::kInvalidInput);
+    throw Error(std::string(who) + ": " + std::string(field) + " is empty",
+                ErrorCode::kInvalidInput);
   }
   const bool ok = tenant.size() <= 256 && std::all_of(tenant.begin(), tenant.end(), [](char c) {
                     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -162,31 +164,40 @@ AccessToken EntraTokenClient::request_token(const TokenRequest& request,
   try {
     resp = http::send_with_retries(ambient_.http(), req, options_.retry, options_.sleep);
   } catch (const Error& e) {
-    throw Error(redact(who + ": could not reach Entra ID at " + http::loggable_url(url) + ": " +
-                           e.what(),
-                       auth.secrets),
-                e.code());
+    throw Error(
+        redact(who + ": could not reach Entra ID at " + http::loggable_url(url) + ": " + e.what(),
+               auth.secrets),
+        e.code());
   }
   if (resp.status == 200) {
     try {
-      return parse_token_response(resp.body, "token response from " + http::loggable_url(url),
-                                  who, ambient_.now());
+      return parse_token_response(resp.body, "token response from " + http::loggable_url(url), who,
+                                  ambient_.now());
     } catch (const Error& e) {
       throw Error(who + ": " + e.what() + where, e.code());
     }
   }
-  std::string message = who + ": Entra ID refused the request (HTTP " +
-                        std::to_string(resp.status) + ")";
+  std::string message =
+      who + ": Entra ID refused the request (HTTP " + std::to_string(resp.status) + ")";
   if (auto described = describe_entra_error(resp.body, auth.secrets)) {
     message += ": " + *described;
   } else {
-    message += " with a " + std::to_string(resp.body.size()) + "-byte answer that is not Entra's error JSON";
+    message += " with a " + std::to_string(resp.body.size()) +
+               "-byte answer that is not Entra's error JSON";
   }
   message += where;
   if (is_retryable(resp.status, options_.retry) && options_.retry.max_attempts > 1) {
     message += "; gave up after " + std::to_string(options_.retry.max_attempts) + " attempts";
   }
   throw Error(redact(std::move(message), auth.secrets), ErrorCode::kHttpStatus);
+}
+
+ClientAuthentication jwt_bearer_authentication(Secret assertion) {
+  ClientAuthentication auth;
+  auth.fields = {{"client_assertion_type", std::string(kJwtBearerAssertionType)},
+                 {"client_assertion", std::string(assertion.reveal())}};
+  auth.secrets.push_back(std::move(assertion));
+  return auth;
 }
 
 }  // namespace llmauth::azure

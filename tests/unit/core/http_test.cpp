@@ -74,6 +74,17 @@ TEST(CurlTransport, HeaderInjectionIsRefused) {
   }
 }
 
+TEST(Headers, ReservedHeadersAreTheCredentialAndFramingOnes) {
+  for (const char* name : {"Authorization", "api-key", "API-KEY", "X-Amz-Date", "x-amz-security-token",
+                           "x-amz-anything", "Host", "content-length", "Transfer-Encoding",
+                           "Connection", "Cookie", "Proxy-Authorization"}) {
+    EXPECT_TRUE(is_reserved_header(name)) << name;
+  }
+  for (const char* name : {"X-Team", "x-amzn-trace-id", "User-Agent", "x-am", "anthropic-beta"}) {
+    EXPECT_FALSE(is_reserved_header(name)) << name;
+  }
+}
+
 TEST(Headers, LookupIsCaseInsensitive) {
   Headers h = {{"Content-Type", "a"}, {"X-Amz-Date", "b"}};
   EXPECT_EQ(find_header(h, "content-type"), "a");

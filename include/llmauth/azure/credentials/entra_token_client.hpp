@@ -50,6 +50,10 @@ struct ClientAuthentication {
 };
 using ClientAuthenticator = std::function<ClientAuthentication(const std::string& token_url)>;
 
+// The form fields of a signed client assertion (certificate, federated token):
+// client_assertion_type=…jwt-bearer and client_assertion=<assertion>, which is also kept secret.
+ClientAuthentication jwt_bearer_authentication(Secret assertion);
+
 class EntraTokenClient {
  public:
   // Throws Error(kInvalidInput) for an empty or malformed tenant or client id, or an authority
