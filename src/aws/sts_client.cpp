@@ -1,7 +1,5 @@
 #include "llmauth/aws/sts_client.hpp"
 
-#include <pugixml.hpp>
-
 #include <random>
 #include <regex>
 #include <thread>
@@ -11,6 +9,7 @@
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/time_format.hpp"
 #include "llmauth/core/url.hpp"
+#include "llmauth/core/xml.hpp"
 
 namespace llmauth::aws {
 namespace {
@@ -21,21 +20,20 @@ bool retryable_status(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504 || status == 429;
 }
 
-std::string child_text(const pugi::xml_node& node, const char* name) {
-  return node.child(name).text().as_string();
-}
-
 struct StsError {
   std::string code;
   std::string message;
 };
 
 std::optional<StsError> parse_error(const std::string& body) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return std::nullopt;
-  const auto error = doc.child("ErrorResponse").child("Error");
-  if (!error) return std::nullopt;
-  return StsError{child_text(error, "Code"), child_text(error, "Message")};
+  try {
+    const xml::Element doc = xml::parse(body, "STS error");
+    const xml::Element* error = doc.name == "ErrorResponse" ? doc.child("Error") : nullptr;
+    if (error == nullptr) return std::nullopt;
+    return StsError{error->child_text("Code"), error->child_text("Message")};
+  } catch (const Error&) {
+    return std::nullopt;  // not XML: the caller reports the status and an excerpt instead
+  }
 }
 
 bool throttling(const std::optional<StsError>& e) {
@@ -43,36 +41,39 @@ bool throttling(const std::optional<StsError>& e) {
                e->code == "RequestLimitExceeded" || e->code == "IDPCommunicationError");
 }
 
+// /<Action>Response/<Action>Result of a query-protocol answer.
+const xml::Element& result_element(const xml::Element& doc, const std::string& action,
+                                   const std::string& what) {
+  const std::string response = action + "Response";
+  const std::string result = action + "Result";
+  const xml::Element* node = doc.name == response ? doc.child(result) : nullptr;
+  if (node == nullptr) {
+    throw Error(what + ": /" + response + "/" + result + " is missing", ErrorCode::kInvalidInput);
+  }
+  return *node;
+}
+
 }  // namespace
 
 Credentials detail::parse_sts_credentials(const std::string& body, const std::string& action,
                                           const std::string& endpoint) {
   const std::string what = "STS " + action + " response from " + endpoint;
-  pugi::xml_document doc;
-  const auto parsed = doc.load_buffer(body.data(), body.size());
-  if (!parsed) {
-    throw Error(what + ": not valid XML (" + parsed.description() + " at byte " +
-                    std::to_string(parsed.offset) + ")",
-                ErrorCode::kInvalidInput);
-  }
-  const std::string response = action + "Response";
-  const std::string result = action + "Result";
-  const auto result_node = doc.child(response.c_str()).child(result.c_str());
-  if (!result_node) {
-    throw Error(what + ": /" + response + "/" + result + " is missing", ErrorCode::kInvalidInput);
-  }
-  const auto creds = result_node.child("Credentials");
-  const std::string path = "/" + response + "/" + result + "/Credentials/";
-  Credentials out;
+  const xml::Element doc = xml::parse(body, what);
+  const xml::Element& result_node = result_element(doc, action, what);
+  static const xml::Element kNone;
+  const xml::Element* found = result_node.child("Credentials");
+  const xml::Element& creds = found != nullptr ? *found : kNone;
+  const std::string path = "/" + action + "Response/" + action + "Result/Credentials/";
   for (const char* field : {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}) {
-    if (child_text(creds, field).empty()) {
+    if (creds.child_text(field).empty()) {
       throw Error(what + ": " + path + field + " is missing", ErrorCode::kInvalidInput);
     }
   }
-  out.access_key_id = child_text(creds, "AccessKeyId");
-  out.secret_access_key = Secret(child_text(creds, "SecretAccessKey"));
-  out.session_token = Secret(child_text(creds, "SessionToken"));
-  const std::string expiration = child_text(creds, "Expiration");
+  Credentials out;
+  out.access_key_id = creds.child_text("AccessKeyId");
+  out.secret_access_key = Secret(creds.child_text("SecretAccessKey"));
+  out.session_token = Secret(creds.child_text("SessionToken"));
+  const std::string expiration = creds.child_text("Expiration");
   out.expiration = timefmt::parse_iso8601(expiration);
   if (!out.expiration) {
     throw Error(what + ": " + path + "Expiration '" + expiration.substr(0, 40) +
@@ -80,7 +81,8 @@ Credentials detail::parse_sts_credentials(const std::string& body, const std::st
                 ErrorCode::kInvalidInput);
   }
   // The account id is the fifth field of the assumed-role ARN.
-  const std::string arn = child_text(result_node.child("AssumedRoleUser"), "Arn");
+  const xml::Element* user = result_node.child("AssumedRoleUser");
+  const std::string arn = user != nullptr ? user->child_text("Arn") : std::string();
   std::size_t pos = 0;
   for (int i = 0; i < 4 && pos != std::string::npos; ++i) pos = arn.find(':', pos + 1);
   if (pos != std::string::npos) {
@@ -207,18 +209,10 @@ CallerIdentity StsClient::get_caller_identity(const Credentials& credentials) co
       "GetCallerIdentity",
       url::form_encode({{"Action", "GetCallerIdentity"}, {"Version", std::string(kApiVersion)}}),
       &credentials);
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) {
-    throw Error("STS GetCallerIdentity response from " + endpoint_ + ": not valid XML",
-                ErrorCode::kInvalidInput);
-  }
-  const auto r = doc.child("GetCallerIdentityResponse").child("GetCallerIdentityResult");
-  if (!r) {
-    throw Error("STS GetCallerIdentity response from " + endpoint_ +
-                    ": /GetCallerIdentityResponse/GetCallerIdentityResult is missing",
-                ErrorCode::kInvalidInput);
-  }
-  return {child_text(r, "Account"), child_text(r, "Arn"), child_text(r, "UserId")};
+  const std::string what = "STS GetCallerIdentity response from " + endpoint_;
+  const xml::Element doc = xml::parse(body, what);
+  const xml::Element& r = result_element(doc, "GetCallerIdentity", what);
+  return {r.child_text("Account"), r.child_text("Arn"), r.child_text("UserId")};
 }
 
 }  // namespace llmauth::aws
