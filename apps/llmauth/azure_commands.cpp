@@ -93,8 +93,10 @@ azure::CredentialPtr make_credential(const Ambient& ambient, const AzureArgs& ar
       args.client_id.empty() ? env_or(ambient, "AZURE_CLIENT_ID") : args.client_id;
   if (kind == "client-secret") {
     const std::string who = "ClientSecretCredential";
-    if (tenant.empty()) throw UnavailableError(who + ": AZURE_TENANT_ID is not set (or pass --tenant)");
-    if (client_id.empty()) throw UnavailableError(who + ": AZURE_CLIENT_ID is not set (or pass --client-id)");
+    if (tenant.empty())
+      throw UnavailableError(who + ": AZURE_TENANT_ID is not set (or pass --tenant)");
+    if (client_id.empty())
+      throw UnavailableError(who + ": AZURE_CLIENT_ID is not set (or pass --client-id)");
     azure::ClientSecretCredentialOptions options;
     options.tenant_id = tenant;
     options.client_id = client_id;
@@ -103,8 +105,10 @@ azure::CredentialPtr make_credential(const Ambient& ambient, const AzureArgs& ar
   }
   // client-certificate
   const std::string who = "ClientCertificateCredential";
-  if (tenant.empty()) throw UnavailableError(who + ": AZURE_TENANT_ID is not set (or pass --tenant)");
-  if (client_id.empty()) throw UnavailableError(who + ": AZURE_CLIENT_ID is not set (or pass --client-id)");
+  if (tenant.empty())
+    throw UnavailableError(who + ": AZURE_TENANT_ID is not set (or pass --tenant)");
+  if (client_id.empty())
+    throw UnavailableError(who + ": AZURE_CLIENT_ID is not set (or pass --client-id)");
   azure::ClientCertificateCredentialOptions options;
   options.tenant_id = tenant;
   options.client_id = client_id;
@@ -118,7 +122,8 @@ azure::CredentialPtr make_credential(const Ambient& ambient, const AzureArgs& ar
 
 void print_attempts(std::ostream& out, const std::vector<azure::ChainAttempt>& attempts) {
   for (const auto& a : attempts) {
-    out << "  " << a.credential << ": " << azure::outcome_word(a.outcome) << " - " << a.detail << "\n";
+    out << "  " << a.credential << ": " << azure::outcome_word(a.outcome) << " - " << a.detail
+        << "\n";
   }
 }
 
@@ -144,108 +149,121 @@ void add_common(CLI::App* cmd, AzureArgs& args) {
 // ---- token ---------------------------------------------------------------------------------
 
 void add_token(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
-  auto args = std::make_shared<AzureArgs>();
-  args->output = "json";
-  auto* cmd = azure_cmd.add_subcommand(
-      "token",
-      "Get a Microsoft Entra access token and print it to stdout, shaped like "
-      "`az account get-access-token` (json) or bare (raw). Secrets are read from the AZURE_* "
-      "environment variables, never from the command line.");
-  add_common(cmd, *args);
-  cmd->add_option("--credential", args->credential,
-                  "default (DefaultAzureCredential), environment, workload-identity, "
-                  "managed-identity, azure-cli, azd, client-secret, client-certificate")
-      ->check(CLI::IsMember({"default", "environment", "workload-identity", "managed-identity",
-                             "azure-cli", "azd", "client-secret", "client-certificate"}))
-      ->capture_default_str();
-  cmd->add_option("--client-id", args->client_id,
-                  "Client id: a user-assigned managed identity, the workload identity app, or the "
-                  "app for client-secret/client-certificate (default: AZURE_CLIENT_ID)");
-  cmd->add_option("--output", args->output, "json or raw")
-      ->check(CLI::IsMember({"json", "raw"}))
-      ->capture_default_str();
-  cmd->callback([&, args] {
-    exit_code = guarded([&] {
-      const Ambient ambient = make_ambient(globals);
-      const auto credential = make_credential(ambient, *args);
-      const auto token = credential->get_token(request_of(*args));
-      if (args->output == "raw") {
-        std::cout << token->token.reveal() << "\n";
-        return 0;
-      }
-      json::Json j = {{"accessToken", std::string(token->token.reveal())},
-                      {"expiresOn", az_local_time(token->expires_on)},
-                      {"expires_on", epoch_seconds(token->expires_on)},
-                      {"tokenType", "Bearer"},
-                      {"credential", token->credential.empty() ? credential->name() : token->credential}};
-      if (!args->tenant.empty()) j["tenant"] = args->tenant;
-      std::cout << j.dump(2) << "\n";
-      return 0;
-    });
-  });
+  on_demand(
+      azure_cmd.add_subcommand(
+          "token",
+          "Get a Microsoft Entra access token and print it to stdout, shaped like "
+          "`az account get-access-token` (json) or bare (raw). Secrets are read from the AZURE_* "
+          "environment variables, never from the command line."),
+      [&globals, &exit_code](CLI::App* cmd) {
+        auto args = std::make_shared<AzureArgs>();
+        args->output = "json";
+        add_common(cmd, *args);
+        cmd->add_option("--credential", args->credential,
+                        "default (DefaultAzureCredential), environment, workload-identity, "
+                        "managed-identity, azure-cli, azd, client-secret, client-certificate")
+            ->check(
+                CLI::IsMember({"default", "environment", "workload-identity", "managed-identity",
+                               "azure-cli", "azd", "client-secret", "client-certificate"}))
+            ->capture_default_str();
+        cmd->add_option(
+            "--client-id", args->client_id,
+            "Client id: a user-assigned managed identity, the workload identity app, or the "
+            "app for client-secret/client-certificate (default: AZURE_CLIENT_ID)");
+        cmd->add_option("--output", args->output, "json or raw")
+            ->check(CLI::IsMember({"json", "raw"}))
+            ->capture_default_str();
+        cmd->callback([&, args] {
+          exit_code = guarded([&] {
+            const Ambient ambient = make_ambient(globals);
+            const auto credential = make_credential(ambient, *args);
+            const auto token = credential->get_token(request_of(*args));
+            if (args->output == "raw") {
+              std::cout << token->token.reveal() << "\n";
+              return 0;
+            }
+            json::Json j = {
+                {"accessToken", std::string(token->token.reveal())},
+                {"expiresOn", az_local_time(token->expires_on)},
+                {"expires_on", epoch_seconds(token->expires_on)},
+                {"tokenType", "Bearer"},
+                {"credential", token->credential.empty() ? credential->name() : token->credential}};
+            if (!args->tenant.empty()) j["tenant"] = args->tenant;
+            std::cout << j.dump(2) << "\n";
+            return 0;
+          });
+        });
+      });
 }
 
 // ---- resolve -------------------------------------------------------------------------------
 
 void add_resolve(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
-  auto args = std::make_shared<AzureArgs>();
-  args->output = "text";
-  auto* cmd = azure_cmd.add_subcommand(
-      "resolve",
-      "Show which credential of DefaultAzureCredential gives a token, and why each one before "
-      "it did not. The token is never printed.");
-  add_common(cmd, *args);
-  cmd->add_option("--output", args->output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  cmd->callback([&, args] {
-    exit_code = guarded([&] {
-      const Ambient ambient = make_ambient(globals);
-      azure::DefaultAzureCredential dac(ambient, {.tenant_id = args->tenant});
-      std::shared_ptr<const azure::AccessToken> token;
-      try {
-        token = dac.get_token(request_of(*args));
-      } catch (const Error& e) {
-        const auto attempts = dac.attempts();
-        if (args->output == "json") {
-          json::Json j = {{"ok", false}, {"scope", args->scope}, {"error", e.what()},
-                          {"attempts", attempts_json(attempts)}};
-          std::cout << j.dump(2) << "\n";
-        } else {
-          std::cerr << "llmauth: " << (e.code() == ErrorCode::kUnavailable
-                                           ? "no Azure credential is configured here"
-                                           : "an Azure credential failed")
-                    << "; tried:\n";
-          print_attempts(std::cerr, attempts);
-        }
-        return exit_code_for(e);
-      }
-      const auto attempts = dac.attempts();
-      if (args->output == "json") {
-        json::Json j = {{"ok", true},
-                        {"scope", args->scope},
-                        {"credential", token->credential},
-                        {"expires_on", timefmt::format_iso8601(token->expires_on)},
-                        {"attempts", attempts_json(attempts)}};
-        std::cout << j.dump(2) << "\n";
-        return 0;
-      }
-      std::cout << "credential: " << token->credential << "\n"
-                << "scope:      " << args->scope << "\n"
-                << "expires on: " << timefmt::format_iso8601(token->expires_on) << " ("
-                << timefmt::describe_remaining(token->expires_on, ambient.now()) << ")\n"
-                << "attempts:\n";
-      print_attempts(std::cout, attempts);
-      return 0;
-    });
-  });
+  on_demand(
+      azure_cmd.add_subcommand(
+          "resolve",
+          "Show which credential of DefaultAzureCredential gives a token, and why each one before "
+          "it did not. The token is never printed."),
+      [&globals, &exit_code](CLI::App* cmd) {
+        auto args = std::make_shared<AzureArgs>();
+        args->output = "text";
+        add_common(cmd, *args);
+        cmd->add_option("--output", args->output, "text or json")
+            ->check(CLI::IsMember({"text", "json"}))
+            ->capture_default_str();
+        cmd->callback([&, args] {
+          exit_code = guarded([&] {
+            const Ambient ambient = make_ambient(globals);
+            azure::DefaultAzureCredential dac(ambient, {.tenant_id = args->tenant});
+            std::shared_ptr<const azure::AccessToken> token;
+            try {
+              token = dac.get_token(request_of(*args));
+            } catch (const Error& e) {
+              const auto attempts = dac.attempts();
+              if (args->output == "json") {
+                json::Json j = {{"ok", false},
+                                {"scope", args->scope},
+                                {"error", e.what()},
+                                {"attempts", attempts_json(attempts)}};
+                std::cout << j.dump(2) << "\n";
+              } else {
+                std::cerr << "llmauth: "
+                          << (e.code() == ErrorCode::kUnavailable
+                                  ? "no Azure credential is configured here"
+                                  : "an Azure credential failed")
+                          << "; tried:\n";
+                print_attempts(std::cerr, attempts);
+              }
+              return exit_code_for(e);
+            }
+            const auto attempts = dac.attempts();
+            if (args->output == "json") {
+              json::Json j = {{"ok", true},
+                              {"scope", args->scope},
+                              {"credential", token->credential},
+                              {"expires_on", timefmt::format_iso8601(token->expires_on)},
+                              {"attempts", attempts_json(attempts)}};
+              std::cout << j.dump(2) << "\n";
+              return 0;
+            }
+            std::cout << "credential: " << token->credential << "\n"
+                      << "scope:      " << args->scope << "\n"
+                      << "expires on: " << timefmt::format_iso8601(token->expires_on) << " ("
+                      << timefmt::describe_remaining(token->expires_on, ambient.now()) << ")\n"
+                      << "attempts:\n";
+            print_attempts(std::cout, attempts);
+            return 0;
+          });
+        });
+      });
 }
 
 }  // namespace
 
 void add_azure_commands(CLI::App& app, GlobalOptions& globals, int& exit_code) {
   auto* azure_cmd = app.add_subcommand(
-      "azure", "Azure credentials: Microsoft Entra tokens (DefaultAzureCredential and each source)");
+      "azure",
+      "Azure credentials: Microsoft Entra tokens (DefaultAzureCredential and each source)");
   azure_cmd->require_subcommand(1);
   add_token(*azure_cmd, globals, exit_code);
   add_resolve(*azure_cmd, globals, exit_code);

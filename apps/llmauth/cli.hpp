@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -43,6 +44,14 @@ int guarded(F&& body) {
     std::cerr << "llmauth: " << e.what() << "\n";
     return exit_code_for(e);
   }
+}
+
+// Sets up `cmd`'s options and callback only when the command line selects it. A one-shot
+// process that built every command's options would spend more on that than on signing a request
+// (bench/cli_process_bench.cpp); `--help` of a command still shows all of its options, because
+// selecting the command is what `--help` after it does.
+inline void on_demand(CLI::App* cmd, std::function<void(CLI::App*)> populate) {
+  cmd->preparse_callback([cmd, populate = std::move(populate)](std::size_t) { populate(cmd); });
 }
 
 void add_aws_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);

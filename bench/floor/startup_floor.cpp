@@ -1,12 +1,21 @@
-// The start-up floor for `llmauth aws sign`: a C++ process that maps the same runtime
-// (libstdc++, libcrypto), initialises OpenSSL 3 the same way (fetch SHA-256 and HMAC, which
-// loads the default provider and openssl.cnf), computes one HMAC-SHA256, prints it, and exits.
+// The start-up floor for `llmauth aws sign`: a process that maps libcrypto, initialises OpenSSL 3
+// the way any SigV4 signer must (fetch SHA-256 and HMAC, which loads the default provider and
+// openssl.cnf), computes one HMAC-SHA256, prints it, and exits. It uses no C++ library, so the
+// linker drops libstdc++: this is the floor for any native signer on the system OpenSSL.
 // cli_process_bench.cpp runs it beside the real command: what llmauth adds is the difference.
+//
+// Built a second time with LLMAUTH_FLOOR_IOSTREAM (printing through std::cout, with libstdc++ as
+// a shared library) it shows what the C++ runtime alone costs a short-lived process, which is why
+// the llmauth executable links libstdc++ statically (docs/ARCHITECTURE.md).
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include <cstdio>
+#ifdef LLMAUTH_FLOOR_IOSTREAM
+#include <iostream>
+#include <string>
+#endif
 
 int main() {
   EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
@@ -25,8 +34,18 @@ int main() {
       EVP_MAC_final(ctx, out, &len, sizeof out) != 1) {
     return 1;
   }
+#ifdef LLMAUTH_FLOOR_IOSTREAM
+  std::string hex;
+  for (size_t i = 0; i < len; ++i) {
+    char byte[3];
+    std::snprintf(byte, sizeof byte, "%02x", out[i]);
+    hex += byte;
+  }
+  std::cout << hex << std::endl;
+#else
   for (size_t i = 0; i < len; ++i) std::printf("%02x", out[i]);
   std::printf("\n");
+#endif
   EVP_MAC_CTX_free(ctx);
   EVP_MAC_free(mac);
   EVP_MD_free(md);
