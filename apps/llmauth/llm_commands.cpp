@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "llmauth/config/provider_config.hpp"
+#include "llmauth/core/time_format.hpp"
 #include "llmauth/llm/client_factory.hpp"
 
 namespace llmauth::cli {
@@ -57,6 +58,25 @@ json::Json delta_json(const llm::StreamDelta& d) {
   if (d.finish_reason) j["finish_reason"] = *d.finish_reason;
   if (d.usage) j["usage"] = usage_json(d.usage);
   return {{"delta", std::move(j)}};
+}
+
+// A warning when a credential that cannot be renewed has less than this left.
+constexpr std::chrono::hours kRenewalWarning{1};
+
+// The health line under a provider `providers test` reached: when its credential runs out and
+// whether llmauth renews it (nothing for keys and tokens that do not say).
+void print_lifetime(std::ostream& out, const llm::CredentialLifetime& lifetime, TimePoint now) {
+  if (!lifetime.expires_at) return;
+  const TimePoint at = *lifetime.expires_at;
+  const std::string when = "the credential " + timefmt::describe_remaining(at, now) + " (" +
+                           timefmt::format_iso8601(at) + ")";
+  if (lifetime.renewed) {
+    out << "        " << when << ", then llmauth renews it\n";
+  } else if (at - now < kRenewalWarning) {
+    out << "WARNING " << when << " and cannot be renewed: replace it now\n";
+  } else {
+    out << "        " << when << " and cannot be renewed: replace it before then\n";
+  }
 }
 
 void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
@@ -129,6 +149,7 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
                                     .count();
                 std::cout << "OK      " << p.name << " (" << p.type() << ", " << p.auth_type()
                           << "): " << what << " in " << ms << " ms\n";
+                print_lifetime(std::cout, factory.authorizer(p)->lifetime(), ambient.now());
               } catch (const Error& e) {
                 ++failed;
                 std::cout << "FAILED  " << p.name << " (" << p.type() << ", " << p.auth_type()

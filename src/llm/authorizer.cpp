@@ -25,8 +25,9 @@ void HeaderKeyAuthorizer::authorize(http::Request& request) {
   set_header(request, header_, std::string(key_.reveal()));
 }
 
-StaticBearerAuthorizer::StaticBearerAuthorizer(Secret token, std::string description)
-    : token_(std::move(token)), description_(std::move(description)) {
+StaticBearerAuthorizer::StaticBearerAuthorizer(Secret token, std::string description,
+                                               std::optional<TimePoint> expires_at)
+    : token_(std::move(token)), description_(std::move(description)), expires_at_(expires_at) {
   http::require_header_safe(token_, description_);
 }
 
@@ -39,9 +40,27 @@ EntraTokenAuthorizer::EntraTokenAuthorizer(azure::CredentialPtr credential, std:
     : cache_(std::make_shared<azure::TokenCache>(std::move(credential), std::move(clock))),
       request_{{std::move(scope)}, "", ""} {}
 
+void detail::LastExpiry::store(std::optional<TimePoint> t) {
+  ns_since_epoch_.store(
+      t ? std::chrono::duration_cast<std::chrono::nanoseconds>(t->time_since_epoch()).count() : 0,
+      std::memory_order_relaxed);
+}
+
+std::optional<TimePoint> detail::LastExpiry::load() const {
+  const std::int64_t ns = ns_since_epoch_.load(std::memory_order_relaxed);
+  if (ns == 0) return std::nullopt;
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
+}
+
 void EntraTokenAuthorizer::authorize(http::Request& request) {
   const auto token = cache_->get_token(request_);
+  last_expiry_.store(token->expires_on);
   set_header(request, "Authorization", "Bearer " + std::string(token->token.reveal()));
+}
+
+CredentialLifetime EntraTokenAuthorizer::lifetime() const {
+  // A StaticTokenCredential behind the cache cannot give a new token.
+  return {last_expiry_.load(), cache_->name() != "StaticTokenCredential"};
 }
 
 bool EntraTokenAuthorizer::invalidate() {
@@ -63,7 +82,15 @@ SigV4Authorizer::SigV4Authorizer(std::shared_ptr<aws::CredentialsProvider> crede
 
 void SigV4Authorizer::authorize(http::Request& request) {
   const auto credentials = credentials_->resolve();
+  last_expiry_.store(credentials->expiration);
+  last_from_environment_.store(credentials->source == "environment", std::memory_order_relaxed);
   signer_.sign_headers(request, *credentials, clock_->now());
+}
+
+CredentialLifetime SigV4Authorizer::lifetime() const {
+  const auto expires_at = last_expiry_.load();
+  return {expires_at, expires_at && refresh_ &&
+                          !last_from_environment_.load(std::memory_order_relaxed)};
 }
 
 bool SigV4Authorizer::invalidate() {

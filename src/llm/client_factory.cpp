@@ -3,6 +3,7 @@
 #include <array>
 
 #include "llmauth/aws/bearer_token.hpp"
+#include "llmauth/aws/bedrock_token.hpp"
 #include "llmauth/aws/credentials/assume_role_provider.hpp"
 #include "llmauth/aws/credentials/default_chain.hpp"
 #include "llmauth/aws/credentials/profile_provider.hpp"
@@ -14,6 +15,7 @@
 #include "llmauth/azure/credentials/client_secret_credential.hpp"
 #include "llmauth/azure/credentials/default_azure_credential.hpp"
 #include "llmauth/azure/credentials/managed_identity_credential.hpp"
+#include "llmauth/azure/credentials/static_token_credential.hpp"
 #include "llmauth/azure/credentials/workload_identity_credential.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/llm/azure_openai_client.hpp"
@@ -72,6 +74,14 @@ Ambient profile_ambient(const Ambient& ambient, const config::aws_auth::Profile&
   return ambient.isolated(std::move(vars));
 }
 
+// A Bedrock API key as a bearer token; a short-term key says when it runs out.
+std::shared_ptr<llm::Authorizer> bedrock_key_authorizer(Secret token, std::string description) {
+  std::optional<TimePoint> expires_at;
+  if (const auto info = aws::inspect_bedrock_token(token.reveal())) expires_at = info->expires_at;
+  return std::make_shared<llm::StaticBearerAuthorizer>(std::move(token), std::move(description),
+                                                       expires_at);
+}
+
 aws::StsOptions sts_options(const Ambient& ambient, const std::string& region) {
   aws::StsOptions sts;
   sts.region = region;
@@ -127,8 +137,11 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
                                                            "API key (" + k.key.json_path + ")");
             },
             [&](const a::StaticToken& t) -> std::shared_ptr<Authorizer> {
+              Secret token = t.token.resolve(secrets);
+              const auto expires_at = azure::jwt_expiry(token.reveal());
               return std::make_shared<StaticBearerAuthorizer>(
-                  t.token.resolve(secrets), "static Entra ID token (" + t.token.json_path + ")");
+                  std::move(token), "static Entra ID token (" + t.token.json_path + ")",
+                  expires_at);
             },
             [&](const a::ServicePrincipal& sp) {
               azure::ClientSecretCredentialOptions o;
@@ -253,13 +266,13 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
           [&](const w::BearerToken& t) -> std::shared_ptr<Authorizer> {
             Secret token = t.token.resolve(secrets);
             aws::validate_bearer_token(token, t.token.json_path);
-            return std::make_shared<StaticBearerAuthorizer>(
-                std::move(token), "Bedrock API key (" + t.token.json_path + ")");
+            return bedrock_key_authorizer(std::move(token),
+                                          "Bedrock API key (" + t.token.json_path + ")");
           },
           [&](const w::DefaultCredentials&) -> std::shared_ptr<Authorizer> {
             // As botocore: a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK wins over SigV4.
             if (auto token = aws::bearer_token_from_environment(ambient_, "bedrock")) {
-              return std::make_shared<StaticBearerAuthorizer>(
+              return bedrock_key_authorizer(
                   std::move(*token),
                   "Bedrock API key (" + aws::bearer_token_env_var("bedrock") + ")");
             }

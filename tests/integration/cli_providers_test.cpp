@@ -137,6 +137,72 @@ TEST_F(CliProviders, TestGivesUpOnASlowProviderAtItsTimeout) {
   EXPECT_NE(r.out.find("timed out"), std::string::npos) << r.out;
 }
 
+// A short-term Bedrock API key minted by `llmauth aws bedrock-token` from the emulator's keys.
+std::string mint_bedrock_key(std::map<std::string, std::string> env, int seconds) {
+  env["AWS_ACCESS_KEY_ID"] = kEmulatorAccessKey;
+  env["AWS_SECRET_ACCESS_KEY"] = kEmulatorSecretKey;
+  const auto r = run_cli(
+      {"aws", "bedrock-token", "--region", "us-east-1", "--expires", std::to_string(seconds)}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string token = r.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+TEST_F(CliProviders, TestSaysWhenEachCredentialRunsOutAndWarnsOfFixedOnesAboutToExpire) {
+  auto e = env();
+  e["AWS_ENDPOINT_URL_STS"] = Emulator::get().http_url();
+  e["KEY_10_MIN"] = mint_bedrock_key(e, 600);
+  e["KEY_12_H"] = mint_bedrock_key(e, 43200);
+  const auto bedrock = [](const std::string& name, json::Json auth) {
+    return json::Json{{"name", name},
+                      {"type", "aws_bedrock"},
+                      {"region", "us-east-1"},
+                      {"model", "amazon.nova-lite-v1:0"},
+                      {"auth", std::move(auth)}};
+  };
+  const json::Json j = {
+      {"providers",
+       {bedrock("short", {{"type", "bearer_token"}, {"token", {{"env", "KEY_10_MIN"}}}}),
+        bedrock("day", {{"type", "bearer_token"}, {"token", {{"env", "KEY_12_H"}}}}),
+        bedrock("role", {{"type", "assume_role"},
+                         {"role_arn", "arn:aws:iam::123456789012:role/bedrock-invoke"},
+                         {"source",
+                          {{"type", "access_keys"},
+                           {"access_key_id", kEmulatorAccessKey},
+                           {"secret_access_key", kEmulatorSecretKey}}}}),
+        bedrock("keys", {{"type", "access_keys"},
+                         {"access_key_id", kEmulatorAccessKey},
+                         {"secret_access_key", kEmulatorSecretKey}})}}};
+  const auto file = home.write("lifetimes.json", j.dump(2)).string();
+  const auto r = run_cli({"providers", "test", file}, e, std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto line_after = [&](const std::string& provider) {
+    const auto at = r.out.find("OK      " + provider + " ");
+    EXPECT_NE(at, std::string::npos) << r.out;
+    const auto next = r.out.find('\n', at);
+    const auto end = r.out.find('\n', next + 1);
+    return r.out.substr(next + 1, end - next - 1);
+  };
+  EXPECT_NE(line_after("short").find("WARNING the credential expires in 9 min ("), std::string::npos)
+      << r.out;
+  EXPECT_NE(line_after("short").find(") and cannot be renewed: replace it now"), std::string::npos)
+      << r.out;
+  EXPECT_NE(line_after("day").find("        the credential expires in 11 h 59 min ("),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(line_after("day").find("cannot be renewed: replace it before then"), std::string::npos)
+      << r.out;
+  EXPECT_NE(line_after("role").find("        the credential expires in "), std::string::npos)
+      << r.out;
+  EXPECT_NE(line_after("role").find(", then llmauth renews it"), std::string::npos) << r.out;
+  // Long-term keys say nothing of expiry: the line after them is the next provider or the end.
+  EXPECT_EQ(line_after("keys"), "") << r.out;
+  for (const std::string& s : {e["KEY_10_MIN"], e["KEY_12_H"], std::string(kEmulatorSecretKey)}) {
+    expect_no_secret(r.all(), s);
+  }
+}
+
 TEST_F(CliProviders, ChatPromptFromStdinAndJsonOutput) {
   const auto r = llmauth(
       {"chat", "--config", config(), "--provider", "good", "--json", "--system", "Be brief.", "-"},

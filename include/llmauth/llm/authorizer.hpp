@@ -5,8 +5,10 @@
 // for every call.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "llmauth/aws/credentials_provider.hpp"
@@ -17,6 +19,13 @@
 #include "llmauth/core/secret.hpp"
 
 namespace llmauth::llm {
+
+// How long the credential on the last authorized request lasts: for health checks
+// (`llmauth providers test`), never for deciding anything on the call path.
+struct CredentialLifetime {
+  std::optional<TimePoint> expires_at;  // nullopt: does not expire (a key), or cannot be told
+  bool renewed = false;  // llmauth gets a new one by itself before it expires
+};
 
 class Authorizer {
  public:
@@ -30,6 +39,8 @@ class Authorizer {
   virtual bool invalidate() = 0;
   // "api key", "Entra ID token (ClientSecretCredential)", "SigV4 (assume role …)", …
   [[nodiscard]] virtual std::string describe() const = 0;
+  // Of the credential the last authorize() used (before the first: what is known up front).
+  [[nodiscard]] virtual CredentialLifetime lifetime() const = 0;
 };
 
 // `name: <key>` (Azure OpenAI's api-key header).
@@ -39,6 +50,7 @@ class HeaderKeyAuthorizer final : public Authorizer {
   void authorize(http::Request& request) override;
   bool invalidate() override { return false; }
   [[nodiscard]] std::string describe() const override { return description_; }
+  [[nodiscard]] CredentialLifetime lifetime() const override { return {}; }
 
  private:
   std::string header_;
@@ -47,17 +59,34 @@ class HeaderKeyAuthorizer final : public Authorizer {
 };
 
 // `Authorization: Bearer <fixed token>`: a static Entra token, or a Bedrock API key.
+// `expires_at`: when the token is known to run out (a JWT's exp, a short-term Bedrock key's
+// X-Amz-Expires).
 class StaticBearerAuthorizer final : public Authorizer {
  public:
-  StaticBearerAuthorizer(Secret token, std::string description);
+  StaticBearerAuthorizer(Secret token, std::string description,
+                         std::optional<TimePoint> expires_at = std::nullopt);
   void authorize(http::Request& request) override;
   bool invalidate() override { return false; }
   [[nodiscard]] std::string describe() const override { return description_; }
+  [[nodiscard]] CredentialLifetime lifetime() const override { return {expires_at_, false}; }
 
  private:
   Secret token_;
   std::string description_;
+  std::optional<TimePoint> expires_at_;
 };
+
+namespace detail {
+// The expiry of the credential last used, shared between threads (0: none known).
+class LastExpiry {
+ public:
+  void store(std::optional<TimePoint> t);
+  [[nodiscard]] std::optional<TimePoint> load() const;
+
+ private:
+  std::atomic<std::int64_t> ns_since_epoch_{0};
+};
+}  // namespace detail
 
 // `Authorization: Bearer <token>` from a TokenCredential, through a TokenCache.
 class EntraTokenAuthorizer final : public Authorizer {
@@ -67,10 +96,12 @@ class EntraTokenAuthorizer final : public Authorizer {
   void authorize(http::Request& request) override;
   bool invalidate() override;
   [[nodiscard]] std::string describe() const override;
+  [[nodiscard]] CredentialLifetime lifetime() const override;
 
  private:
   std::shared_ptr<azure::TokenCache> cache_;
   azure::TokenRequest request_;
+  detail::LastExpiry last_expiry_;
 };
 
 // SigV4 with credentials from a provider (wrapped in aws::Refreshing by the factory).
@@ -84,10 +115,15 @@ class SigV4Authorizer final : public Authorizer {
   void authorize(http::Request& request) override;
   bool invalidate() override;
   [[nodiscard]] std::string describe() const override;
+  // Renewed when there is a refresh and the credentials are not the environment's (which stay
+  // what the process started with).
+  [[nodiscard]] CredentialLifetime lifetime() const override;
 
  private:
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   std::function<void()> refresh_;
+  detail::LastExpiry last_expiry_;
+  std::atomic<bool> last_from_environment_{false};
   aws::SigV4 signer_;
   std::shared_ptr<const Clock> clock_;
 };

@@ -1,6 +1,10 @@
 #include "llmauth/azure/credentials/static_token_credential.hpp"
 
+#include <cmath>
+
+#include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/json.hpp"
 #include "llmauth/core/time_format.hpp"
 
 namespace llmauth::azure {
@@ -17,7 +21,8 @@ std::shared_ptr<StaticTokenCredential> StaticTokenCredential::from_environment(
     const Ambient& ambient) {
   auto token = ambient.env("AZURE_OPENAI_AD_TOKEN");
   if (!token) throw UnavailableError("StaticTokenCredential: AZURE_OPENAI_AD_TOKEN is not set");
-  return std::make_shared<StaticTokenCredential>(Secret(std::move(*token)), std::nullopt,
+  const auto expires_on = jwt_expiry(*token);
+  return std::make_shared<StaticTokenCredential>(Secret(std::move(*token)), expires_on,
                                                  ambient.clock_ptr());
 }
 
@@ -33,6 +38,29 @@ std::shared_ptr<const AccessToken> StaticTokenCredential::get_token(const TokenR
   out->expires_on = expires_on_.value_or(now + kAssumedLifetime);
   out->credential = name();
   return out;
+}
+
+std::optional<TimePoint> jwt_expiry(std::string_view token) {
+  const auto first = token.find('.');
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto second = token.find('.', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  std::string payload(token.substr(first + 1, second - first - 1));
+  for (char& c : payload) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (payload.size() % 4 != 0) payload += '=';
+  const auto decoded = crypto::base64_decode(payload);
+  if (!decoded) return std::nullopt;
+  const auto claims = json::Json::parse(*decoded, nullptr, /*allow_exceptions=*/false);
+  if (!claims.is_object()) return std::nullopt;
+  const auto exp = claims.find("exp");
+  if (exp == claims.end() || !exp->is_number()) return std::nullopt;
+  const double seconds = exp->get<double>();
+  // Seconds since 1970; anything outside 1970..~36812 is not a usable expiry.
+  if (!std::isfinite(seconds) || seconds <= 0 || seconds > 1e12) return std::nullopt;
+  return TimePoint(std::chrono::seconds(static_cast<long long>(seconds)));
 }
 
 }  // namespace llmauth::azure

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
 
 #include "support/test_support.hpp"
@@ -43,6 +44,52 @@ TEST(StaticTokenCredential, FromEnvironment) {
   EXPECT_THROW(StaticTokenCredential::from_environment(test_ambient()), UnavailableError);
   auto cred = StaticTokenCredential::from_environment(test_ambient({{"AZURE_OPENAI_AD_TOKEN", "eyJabc"}}));
   EXPECT_EQ(cred->get_token({})->token.reveal(), "eyJabc");
+}
+
+// header.payload.signature with `payload` as the claims (the signature is never looked at).
+std::string jwt_with_claims(const std::string& payload) {
+  return crypto::base64url(R"({"alg":"RS256","typ":"JWT"})") + "." + crypto::base64url(payload) +
+         ".c2lnbmF0dXJl";
+}
+
+TEST(StaticTokenCredential, FromEnvironment_AJwtExpiresAtItsExpClaim) {
+  auto clock = std::make_shared<FakeClock>(kStart);
+  const std::string token =
+      jwt_with_claims(R"({"aud":"https://cognitiveservices.azure.com","exp":1800003600})");
+  auto cred = StaticTokenCredential::from_environment(
+      test_ambient({{"AZURE_OPENAI_AD_TOKEN", token}}, clock));
+  EXPECT_EQ(cred->get_token({})->expires_on, TimePoint(std::chrono::seconds(1'800'003'600)));
+  clock->advance(3601s);
+  try {
+    (void)cred->get_token({});
+    FAIL() << "an expired AZURE_OPENAI_AD_TOKEN was used";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the token expired at 2027-01-15T09:00:00Z"),
+              std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find(token), std::string::npos);
+  }
+}
+
+TEST(JwtExpiry, ReadsTheExpClaimOfAnyJwtWithoutVerifyingIt) {
+  EXPECT_EQ(azure::jwt_expiry(jwt_with_claims(R"({"exp":1800000000})")),
+            TimePoint(std::chrono::seconds(1'800'000'000)));
+  EXPECT_EQ(azure::jwt_expiry(jwt_with_claims(R"({"exp":1800000000.75,"nbf":1})")),
+            TimePoint(std::chrono::seconds(1'800'000'000)));
+  // base64url characters and no padding: a payload whose encoding needs '-' or '_'.
+  const std::string odd = jwt_with_claims(R"({"x":"??>>","exp":1800000001})");
+  ASSERT_NE(odd.find_first_of("-_"), std::string::npos) << odd;
+  EXPECT_EQ(azure::jwt_expiry(odd), TimePoint(std::chrono::seconds(1'800'000'001)));
+}
+
+TEST(JwtExpiry, AnythingElseHasNoExpiry) {
+  for (const std::string& token :
+       {std::string("eyJabc"), std::string("not a jwt"), std::string("a.b"), std::string("a.!!!.c"),
+        jwt_with_claims("[1,2]"), jwt_with_claims("not json"), jwt_with_claims(R"({"nbf":1})"),
+        jwt_with_claims(R"({"exp":"1800000000"})"), jwt_with_claims(R"({"exp":-5})"),
+        jwt_with_claims(R"({"exp":1e300})"), jwt_with_claims(R"({"exp":null})")}) {
+    EXPECT_FALSE(azure::jwt_expiry(token).has_value()) << token;
+  }
 }
 
 }  // namespace

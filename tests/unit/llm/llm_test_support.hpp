@@ -72,6 +72,7 @@ class CountingAuthorizer final : public llm::Authorizer {
     return refreshable_;
   }
   [[nodiscard]] std::string describe() const override { return "counting test authorizer"; }
+  [[nodiscard]] llm::CredentialLifetime lifetime() const override { return {}; }
   int authorized = 0;
   int invalidated = 0;
   int generation = 1;
