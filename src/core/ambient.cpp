@@ -1,15 +1,20 @@
 #include "llmauth/core/ambient.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
 
 extern char** environ;
@@ -115,6 +120,49 @@ std::optional<std::string> Ambient::read_file(const std::filesystem::path& path,
                 ErrorCode::kInvalidInput);
   }
   return data;
+}
+
+void Ambient::replace_file(const std::filesystem::path& path, std::string_view content) const {
+  // The temporary file sits beside the target so that rename() stays within one file system.
+  const std::string nonce = crypto::random_bytes(6);
+  const std::filesystem::path temp =
+      path.parent_path() /
+      ("." + path.filename().string() + ".tmp." +
+       crypto::hex(reinterpret_cast<const std::uint8_t*>(nonce.data()), nonce.size()));
+  auto fail = [&](const std::string& step, int err) -> Error {
+    return Error(path.string() + ": could not be written (" + step + ": " + std::strerror(err) +
+                 ")");
+  };
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw fail("create " + temp.filename().string(), errno);
+  auto discard = [&](const std::string& step) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw fail(step, err);
+  };
+  // O_CREAT's mode is filtered by the umask; make it exactly 0600 whatever the umask says.
+  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) discard("chmod");
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      discard("write");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) discard("fsync");
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw fail("close", err);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw fail("rename", err);
+  }
 }
 
 }  // namespace llmauth

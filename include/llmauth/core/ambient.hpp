@@ -72,6 +72,12 @@ class Ambient {
   [[nodiscard]] std::optional<std::string> read_file(const std::filesystem::path& path,
                                                      std::size_t max_bytes = 1u << 20) const;
 
+  // Replaces `path` with `content` atomically: a new file in the same folder (mode 0600, never
+  // wider), written and flushed to disk, then renamed over `path`. Readers see the old file or
+  // the new one, never a half-written one. Throws Error(kFailed) naming the path; the temporary
+  // file is removed on failure.
+  void replace_file(const std::filesystem::path& path, std::string_view content) const;
+
   [[nodiscard]] const Clock& clock() const { return *clock_; }
   [[nodiscard]] TimePoint now() const { return clock_->now(); }
   [[nodiscard]] http::Transport& http() const { return *http_; }
