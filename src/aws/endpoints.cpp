@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/url.hpp"
 
 namespace llmauth::aws {
 
@@ -47,6 +48,13 @@ std::optional<std::string> endpoint_override(const Ambient& ambient, const std::
     if (auto v = profile->get("endpoint_url")) return v;
   }
   return std::nullopt;
+}
+
+std::string endpoint_base_url(const std::string& endpoint, std::string_view what) {
+  const url::Url u = url::parse(endpoint, what);
+  std::string base = u.origin() + u.path;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
 }
 
 std::string dns_suffix(const std::string& region) {

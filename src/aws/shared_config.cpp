@@ -59,6 +59,9 @@ SharedConfig SharedConfig::from_text(const std::string& config_text,
       if (!profile.empty()) out.config_[profile] = to_profile(profile, section, config_path);
     } else if (name.rfind("services ", 0) == 0) {
       out.services_[trim(name.substr(9))] = section;
+    } else if (name.rfind("sso-session ", 0) == 0) {
+      const std::string session = trim(name.substr(12));
+      if (!session.empty()) out.sso_sessions_[session] = to_profile(session, section, config_path);
     }
   }
   const IniFile credentials = IniFile::parse(credentials_text, credentials_path);
@@ -114,6 +117,11 @@ std::vector<std::string> SharedConfig::profile_names() const {
 const IniSection* SharedConfig::services_section(const std::string& name) const {
   const auto it = services_.find(name);
   return it == services_.end() ? nullptr : &it->second;
+}
+
+const Profile* SharedConfig::sso_session(const std::string& name) const {
+  const auto it = sso_sessions_.find(name);
+  return it == sso_sessions_.end() ? nullptr : &it->second;
 }
 
 std::string SharedConfig::not_found_message(const std::string& name) const {

@@ -25,6 +25,10 @@ std::string endpoint_env_var(const std::string& service_id);
 std::optional<std::string> endpoint_override(const Ambient& ambient, const std::string& service_id,
                                              const Profile* profile, const SharedConfig* config);
 
+// An endpoint override as a base URL to append paths to: scheme://host[:port] and its path,
+// without a trailing '/'. Throws Error(kInvalidInput) naming `what` when it is not an http(s) URL.
+std::string endpoint_base_url(const std::string& endpoint, std::string_view what);
+
 // "amazonaws.com", or "amazonaws.com.cn" for cn-* regions.
 std::string dns_suffix(const std::string& region);
 

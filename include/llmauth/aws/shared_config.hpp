@@ -2,8 +2,10 @@
 //
 // Reads: AWS_CONFIG_FILE (default ~/.aws/config), AWS_SHARED_CREDENTIALS_FILE (default
 // ~/.aws/credentials). In the config file a profile is `[profile NAME]` (or `[default]`); in the
-// credentials file it is `[NAME]`. A missing file is the same as an empty one; a malformed one
-// is an error naming file:line.
+// credentials file it is `[NAME]`; the config file also holds `[sso-session NAME]` sections
+// (IAM Identity Center sessions, read from the config file only, as botocore does) and
+// `[services NAME]` sections. A missing file is the same as an empty one; a malformed one is an
+// error naming file:line.
 #pragma once
 
 #include <map>
@@ -44,6 +46,9 @@ class SharedConfig {
   [[nodiscard]] std::vector<std::string> profile_names() const;
   // The services section named by a profile's `services = NAME` (`[services NAME]`).
   [[nodiscard]] const IniSection* services_section(const std::string& name) const;
+  // The `[sso-session NAME]` section named by a profile's `sso_session = NAME`, as a Profile
+  // (name = the session name, origins = file:line of each key). nullptr when there is none.
+  [[nodiscard]] const Profile* sso_session(const std::string& name) const;
 
   [[nodiscard]] const std::string& config_path() const { return config_path_; }
   [[nodiscard]] const std::string& credentials_path() const { return credentials_path_; }
@@ -55,6 +60,7 @@ class SharedConfig {
   std::map<std::string, Profile> config_;
   std::map<std::string, Profile> credentials_;
   std::map<std::string, IniSection> services_;
+  std::map<std::string, Profile> sso_sessions_;
   std::string config_path_, credentials_path_;
 };
 

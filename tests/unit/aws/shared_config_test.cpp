@@ -37,6 +37,22 @@ TEST(SharedConfig, NotFoundMessageListsProfiles) {
   EXPECT_NE(msg.find("profiles: a, b"), std::string::npos) << msg;
 }
 
+TEST(SharedConfig, SsoSessionSectionsAreNotProfiles) {
+  const auto cfg = SharedConfig::from_text(
+      "[profile dev]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://x/start\n"
+      "sso_region = eu-west-1\n[sso-session  spaced ]\nsso_region = us-east-1\n",
+      "", "cfg");
+  const Profile* corp = cfg.sso_session("corp");
+  ASSERT_NE(corp, nullptr);
+  EXPECT_EQ(corp->name, "corp");
+  EXPECT_EQ(corp->get("sso_start_url"), "https://x/start");
+  EXPECT_EQ(corp->get("sso_region"), "eu-west-1");
+  EXPECT_EQ(corp->where("sso_region"), "cfg:5");
+  ASSERT_NE(cfg.sso_session("spaced"), nullptr);
+  EXPECT_EQ(cfg.sso_session("dev"), nullptr);
+  EXPECT_EQ(cfg.profile_names(), std::vector<std::string>{"dev"});
+}
+
 TEST(SharedConfig, LoadReadsTheFilesNamedByTheEnvironment) {
   testing::TempDir dir;
   const auto config = dir.write("cfg", "[profile p]\nregion = ap-south-1\n");
