@@ -4,6 +4,7 @@
 
 #include "llmauth/aws/credentials/assume_role_provider.hpp"
 #include "llmauth/aws/credentials/environment_provider.hpp"
+#include "llmauth/aws/credentials/sso_provider.hpp"
 #include "llmauth/aws/credentials/web_identity_provider.hpp"
 #include "llmauth/aws/endpoints.hpp"
 #include "llmauth/core/error.hpp"
@@ -84,33 +85,51 @@ std::shared_ptr<const Credentials> ProfileProvider::resolve_profile(
     return assume_role(config, *profile, visited);
   }
 
+  return from_profile_sources(config, *profile, top_level);
+}
+
+// botocore's ProfileProviderBuilder.providers(), in order: web identity, SSO, static keys in the
+// credentials file, credential_process, static keys in the config file.
+std::shared_ptr<const Credentials> ProfileProvider::from_profile_sources(const SharedConfig& config,
+                                                                         const Profile& profile,
+                                                                         bool top_level) {
+  const std::string& name = profile.name;
+
   // 2. Web identity.
   StsOptions sts;
-  sts.region = resolve_region(ambient_, &*profile).value_or("");
-  sts.endpoint = endpoint_override(ambient_, "STS", &*profile, &config);
+  sts.region = resolve_region(ambient_, &profile).value_or("");
+  sts.endpoint = endpoint_override(ambient_, "STS", &profile, &config);
   const bool env_wi = top_level && options_.env_web_identity;
-  if (profile->has("web_identity_token_file") ||
+  if (profile.has("web_identity_token_file") ||
       (env_wi && ambient_.env("AWS_WEB_IDENTITY_TOKEN_FILE"))) {
-    return WebIdentityProvider::from_environment(ambient_, &*profile, env_wi, sts)->resolve();
+    return WebIdentityProvider::from_environment(ambient_, &profile, env_wi, sts)->resolve();
   }
 
-  // 3. Static keys in the credentials file.
+  // 3. IAM Identity Center (SSO).
+  if (auto sso = sso_config(profile, config)) {
+    SsoProviderOptions o = options_.sso;
+    o.portal_endpoint = endpoint_override(ambient_, "SSO", &profile, &config);
+    o.token.oidc_endpoint = endpoint_override(ambient_, "SSO OIDC", &profile, &config);
+    return SsoProvider(ambient_, std::move(*sso), std::move(o)).resolve();
+  }
+
+  // 4. Static keys in the credentials file.
   const Profile* in_credentials = config.credentials_profile(name);
   if (has_static_keys(in_credentials)) return static_keys(*in_credentials, "credentials file");
 
-  // 4. credential_process (either file).
-  if (auto command = profile->get("credential_process")) {
+  // 5. credential_process (either file).
+  if (auto command = profile.get("credential_process")) {
     ProcessProvider process(ambient_, *command, name, options_.process);
     return process.resolve();
   }
 
-  // 5. Static keys in the config file.
+  // 6. Static keys in the config file.
   const Profile* in_config = config.config_profile(name);
   if (has_static_keys(in_config)) return static_keys(*in_config, "config file");
 
   const std::string looked_for =
-      "role_arn, web_identity_token_file, aws_access_key_id/aws_secret_access_key, "
-      "credential_process";
+      "role_arn, web_identity_token_file, sso_account_id/sso_role_name, "
+      "aws_access_key_id/aws_secret_access_key, credential_process";
   if (top_level) {
     throw UnavailableError("profile '" + name + "' has no credentials (looked for " + looked_for +
                            ")");
@@ -156,9 +175,9 @@ std::shared_ptr<const Credentials> ProfileProvider::assume_role(const SharedConf
                         " (a profile may name itself only when it has static keys)",
                     ErrorCode::kInvalidInput);
       }
-      const Profile* in_credentials = config.credentials_profile(profile.name);
-      source = has_static_keys(in_credentials) ? static_keys(*in_credentials, "credentials file")
-                                               : static_keys(profile, "config file");
+      // As botocore: a profile that names itself is resolved by the profile sources (so SSO
+      // or credential_process of that profile still come before its static keys).
+      source = from_profile_sources(config, profile, /*top_level=*/false);
     } else {
       source = resolve_profile(config, *source_profile, visited, /*top_level=*/false);
     }

@@ -7,6 +7,7 @@
 
 #include "llmauth/aws/credentials/default_chain.hpp"
 #include "support/test_support.hpp"
+#include "unit/aws/credentials/sso_test_world.hpp"
 
 namespace llmauth::aws {
 namespace {
@@ -246,6 +247,268 @@ TEST(DefaultChain, WinnerIsRemembered) {
   const auto a = chain.resolve();
   const auto b = chain.resolve();
   EXPECT_EQ(a, b);  // the same cached object: no second walk
+}
+
+// ---- IAM Identity Center (SSO) in the profile: botocore's precedence ------------------------
+// Top profile: role_arn > web identity > SSO > credentials-file keys > credential_process >
+// config-file keys. A source profile: keys win over its role_arn, then the same order.
+
+using testing::kPortalAccessKey;
+using testing::SsoWorld;
+
+// STS's answer to AssumeRole / AssumeRoleWithWebIdentity (the action read from the form).
+http::Response sts_answer(const http::Request& r) {
+  const std::string action = r.body.find("Action=AssumeRoleWithWebIdentity") != std::string::npos
+                                 ? "AssumeRoleWithWebIdentity"
+                                 : "AssumeRole";
+  return testing::reply(
+      200, "<" + action + "Response><" + action +
+               "Result><Credentials><AccessKeyId>ASIASTSROLE</AccessKeyId><SecretAccessKey>"
+               "sts-secret</SecretAccessKey><SessionToken>sts-token</SessionToken><Expiration>"
+               "2026-03-01T13:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>"
+               "arn:aws:sts::123456789012:assumed-role/x/s</Arn></AssumedRoleUser></" +
+               action + "Result></" + action + "Response>");
+}
+
+// The access key id that signed the n-th STS request.
+std::string sts_signer(const SsoWorld& w, std::size_t n) {
+  std::vector<http::Request> sts;
+  for (const auto& r : w.transport().requests()) {
+    if (r.url.find("sts") != std::string::npos) sts.push_back(r);
+  }
+  if (n >= sts.size()) return "no STS request " + std::to_string(n);
+  const std::string auth(http::find_header(sts[n].headers, "Authorization").value_or(""));
+  const auto at = auth.find("Credential=");
+  return at == std::string::npos ? "unsigned" : auth.substr(at + 11, auth.find('/', at) - at - 11);
+}
+
+const std::string kSsoKeys =
+    "sso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n";
+const std::string kCorp =
+    "[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\n"
+    "sso_region = us-east-1\n";
+const std::string kBaseKeys =
+    "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = base-secret\n";
+
+ProfileProviderOptions fast_sso() {
+  ProfileProviderOptions o;
+  o.sso.retry = {.attempts = 1, .timeout = std::chrono::milliseconds(500)};
+  o.sso.token.retry = {.attempts = 1, .timeout = std::chrono::milliseconds(500)};
+  return o;
+}
+
+void login(const SsoWorld& w, std::chrono::seconds valid_for = std::chrono::hours(8)) {
+  w.write_cache(testing::kCorpCacheKey, w.session_token(valid_for).dump());
+}
+
+TEST(ProfileProviderSso, SsoProfileGivesRoleCredentials) {
+  SsoWorld w;
+  login(w);
+  const auto c = ProfileProvider(w.ambient(), "dev", fast_sso()).resolve();
+  EXPECT_EQ(c->access_key_id, kPortalAccessKey);
+  EXPECT_EQ(c->source, "SSO role ReadOnly in account 111122223333 (profile dev)");
+  EXPECT_EQ(c->account_id, "111122223333");
+}
+
+TEST(ProfileProviderSso, SsoWinsOverStaticKeysInTheCredentialsFile) {
+  SsoWorld w(testing::kSsoConfig, "[dev]\naws_access_key_id = AKIASTATIC\naws_secret_access_key = s\n");
+  login(w);
+  EXPECT_EQ(ProfileProvider(w.ambient(), "dev", fast_sso()).resolve()->access_key_id,
+            kPortalAccessKey);
+  EXPECT_EQ(w.portal_calls(), 1u);
+}
+
+TEST(ProfileProviderSso, SsoWinsOverCredentialProcessAndConfigKeys) {
+  // /bin/false would fail the resolve if credential_process were run.
+  SsoWorld w("[profile dev]\n" + kSsoKeys +
+             "credential_process = /bin/false\naws_access_key_id = AKIACONFIG\n"
+             "aws_secret_access_key = c\n" + kCorp);
+  login(w);
+  EXPECT_EQ(ProfileProvider(w.ambient(), "dev", fast_sso()).resolve()->access_key_id,
+            kPortalAccessKey);
+}
+
+TEST(ProfileProviderSso, WebIdentityWinsOverSso) {
+  TempDir d;
+  const auto token = d.write("token", "web-identity-token");
+  SsoWorld w("[profile dev]\n" + kSsoKeys + "web_identity_token_file = " + token.string() +
+             "\nrole_arn = arn:aws:iam::123456789012:role/web\n" + kCorp);
+  w.sts = sts_answer;
+  login(w);
+  const auto c = ProfileProvider(w.ambient(), "dev", fast_sso()).resolve();
+  EXPECT_EQ(c->access_key_id, "ASIASTSROLE");
+  EXPECT_EQ(c->source.rfind("web identity", 0), 0u) << c->source;
+  EXPECT_EQ(w.portal_calls(), 0u);
+}
+
+TEST(ProfileProviderSso, RoleArnWinsOverSsoInTheTopProfile) {
+  SsoWorld w("[profile dev]\n" + kSsoKeys +
+                 "role_arn = arn:aws:iam::123456789012:role/top\nsource_profile = base\n" + kCorp,
+             kBaseKeys);
+  w.sts = sts_answer;
+  login(w);
+  const auto c = ProfileProvider(w.ambient(), "dev", fast_sso()).resolve();
+  EXPECT_EQ(c->access_key_id, "ASIASTSROLE");
+  EXPECT_EQ(sts_signer(w, 0), "AKIABASE");
+  EXPECT_EQ(w.portal_calls(), 0u);
+}
+
+TEST(ProfileProviderSso, SsoSourceProfileGivesTheAssumeRoleSourceCredentials) {
+  SsoWorld w("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+             "source_profile = dev\n[profile dev]\n" + kSsoKeys + kCorp);
+  w.sts = sts_answer;
+  login(w);
+  const auto c = ProfileProvider(w.ambient(), "app", fast_sso()).resolve();
+  EXPECT_EQ(c->access_key_id, "ASIASTSROLE");
+  EXPECT_EQ(w.portal_calls(), 1u);
+  EXPECT_EQ(sts_signer(w, 0), kPortalAccessKey) << "AssumeRole was not signed with the SSO role";
+  EXPECT_NE(c->source.find("(profile app) with SSO role ReadOnly in account 111122223333 "
+                           "(profile dev)"),
+            std::string::npos)
+      << c->source;
+}
+
+TEST(ProfileProviderSso, SsoWinsOverStaticKeysInASourceProfile) {
+  // botocore resolves a source profile that has keys through its profile providers, where SSO
+  // comes before the keys.
+  SsoWorld w("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+             "source_profile = dev\n[profile dev]\n" + kSsoKeys + kCorp,
+             "[dev]\naws_access_key_id = AKIADEVKEYS\naws_secret_access_key = k\n");
+  w.sts = sts_answer;
+  login(w);
+  ProfileProvider(w.ambient(), "app", fast_sso()).resolve();
+  EXPECT_EQ(sts_signer(w, 0), kPortalAccessKey);
+}
+
+TEST(ProfileProviderSso, RoleArnWinsOverSsoInASourceProfileWithoutKeys) {
+  SsoWorld w("[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n"
+             "[profile mid]\n" + kSsoKeys +
+                 "role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n" + kCorp,
+             kBaseKeys);
+  w.sts = sts_answer;
+  login(w);
+  ProfileProvider(w.ambient(), "top", fast_sso()).resolve();
+  EXPECT_EQ(w.sts_calls(), 2u);
+  EXPECT_EQ(sts_signer(w, 0), "AKIABASE");
+  EXPECT_EQ(sts_signer(w, 1), "ASIASTSROLE");
+  EXPECT_EQ(w.portal_calls(), 0u);
+}
+
+TEST(ProfileProviderSso, SelfReferencingProfileUsesItsSsoBeforeItsKeys) {
+  SsoWorld w("[profile me]\n" + kSsoKeys +
+             "role_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n"
+             "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n" + kCorp);
+  w.sts = sts_answer;
+  login(w);
+  ProfileProvider(w.ambient(), "me", fast_sso()).resolve();
+  EXPECT_EQ(sts_signer(w, 0), kPortalAccessKey);
+}
+
+TEST(ProfileProviderSso, SelfReferencingProfileWithKeysOnlyStillWorks) {
+  SsoWorld w("[profile me]\nrole_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n"
+             "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n");
+  w.sts = sts_answer;
+  ProfileProvider(w.ambient(), "me", fast_sso()).resolve();
+  EXPECT_EQ(sts_signer(w, 0), "AKIAMYKEYS");
+}
+
+TEST(ProfileProviderSso, EndpointOverridesReachBothServices) {
+  SsoWorld w;
+  login(w, std::chrono::minutes(5));  // inside the refresh window: both services are called
+  ProfileProvider(w.ambient({{"AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:7001"},
+                             {"AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:7002/"}}),
+                  "dev", fast_sso())
+      .resolve();
+  auto requests = w.transport().requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].url, "http://127.0.0.1:7002/token");
+  EXPECT_EQ(requests[1].url.rfind("http://127.0.0.1:7001/federation/credentials?", 0), 0u)
+      << requests[1].url;
+
+  SsoWorld generic;
+  login(generic, std::chrono::minutes(5));
+  ProfileProvider(generic.ambient({{"AWS_ENDPOINT_URL", "http://127.0.0.1:7003"}}), "dev",
+                  fast_sso())
+      .resolve();
+  requests = generic.transport().requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].url, "http://127.0.0.1:7003/token");
+  EXPECT_EQ(requests[1].url.rfind("http://127.0.0.1:7003/federation/", 0), 0u);
+
+  SsoWorld ignored;
+  login(ignored);
+  ProfileProvider(ignored.ambient({{"AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:7001"},
+                                   {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}),
+                  "dev", fast_sso())
+      .resolve();
+  ASSERT_EQ(ignored.transport().requests().size(), 1u);
+  EXPECT_EQ(ignored.transport().requests()[0].url.rfind("https://portal.sso.us-east-1.amazonaws.com/", 0),
+            0u);
+}
+
+TEST(ProfileProviderSso, IncompleteSsoProfileIsAConfigurationError) {
+  SsoWorld w("[profile dev]\nsso_account_id = 111122223333\n");
+  ProfileProvider p(w.ambient(), "dev", fast_sso());
+  const auto e = error_of(p);
+  EXPECT_EQ(e.rfind("UNAVAILABLE", 0), std::string::npos) << e;
+  EXPECT_NE(e.find("profile 'dev' is configured for IAM Identity Center (SSO) but is missing "
+                   "sso_role_name"),
+            std::string::npos)
+      << e;
+}
+
+TEST(ProfileProviderSso, NoCredentialsMessageMentionsSso) {
+  Files f("[default]\nregion = us-east-1\n", "");
+  ProfileProvider p(f.ambient(), "default", {.explicit_profile = false});
+  EXPECT_NE(error_of(p).find("sso_account_id/sso_role_name"), std::string::npos);
+}
+
+TEST(DefaultChainSso, SsoFailureStopsTheChainWithTheLoginHint) {
+  SsoWorld w;  // no cache file: not logged in
+  DefaultChainOptions o;
+  o.providers = fast_sso();
+  DefaultChain chain(w.ambient({{"AWS_PROFILE", "dev"}}), o);
+  try {
+    chain.resolve();
+    FAIL() << "resolved without a token";
+  } catch (const ChainError& e) {
+    EXPECT_NE(e.code(), ErrorCode::kUnavailable);
+    ASSERT_EQ(e.attempts().size(), 2u) << "container and IMDS must not be tried";
+    EXPECT_EQ(e.attempts()[0].outcome, Attempt::Outcome::kUnavailable);
+    EXPECT_EQ(e.attempts()[1].provider, "profile dev");
+    EXPECT_EQ(e.attempts()[1].outcome, Attempt::Outcome::kFailed);
+    EXPECT_NE(std::string(e.what()).find("run `aws sso login --profile dev`"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(w.transport().requests().empty());
+}
+
+TEST(DefaultChainSso, EnvironmentKeysWinOverAnSsoProfile) {
+  SsoWorld w;
+  login(w);
+  DefaultChain chain(w.ambient({{"AWS_PROFILE", "dev"},
+                                {"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                                {"AWS_SECRET_ACCESS_KEY", "e"}}));
+  EXPECT_EQ(chain.resolve()->access_key_id, "AKIAENV");
+  EXPECT_EQ(w.portal_calls(), 0u);
+}
+
+TEST(DefaultChainSso, ResolvesAndRemembersTheSsoProfile) {
+  SsoWorld w;
+  login(w);
+  DefaultChainOptions o;
+  o.profile = "dev";
+  o.providers = fast_sso();
+  DefaultChain chain(w.ambient(), o);
+  const auto c = chain.resolve();
+  EXPECT_EQ(c->access_key_id, kPortalAccessKey);
+  EXPECT_EQ(chain.resolve(), c);
+  EXPECT_EQ(w.portal_calls(), 1u);
+  // Within botocore's advisory window of the role credentials (13:00), the next resolve reads
+  // the cache again and calls the portal again.
+  w.clock().set(*timefmt::parse_iso8601("2026-03-01T12:50:00Z"));
+  chain.resolve();
+  EXPECT_EQ(w.portal_calls(), 2u);
 }
 
 }  // namespace
