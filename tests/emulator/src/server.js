@@ -59,7 +59,7 @@ function mergeConfig(target, patch, schema, prefix = '') {
 // ---- request log redaction ----------------------------------------------------------------------
 
 const REDACTED = '<redacted>';
-const SECRET_HEADERS = new Set(['x-amz-security-token', 'x-aws-ec2-metadata-token', 'api-key']);
+const SECRET_HEADERS = new Set(['x-amz-security-token', 'x-aws-ec2-metadata-token', 'api-key', 'x-amz-sso_bearer_token']);
 const SECRET_QUERY = new Set(['X-Amz-Signature', 'X-Amz-Security-Token']);
 const SECRET_FORM = new Set(['SecretAccessKey', 'SessionToken', 'client_secret', 'client_assertion', 'password']);
 

@@ -8,6 +8,9 @@ const sts = require('./sts');
 const imds = require('./imds');
 const container = require('./container');
 const echo = require('./echo');
+const sso = require('./sso');
+const ssoOidc = require('./sso_oidc');
+const { SsoState } = require('./sso_sessions');
 
 const IMDS_MODES = ['optional', 'required', 'v1-only', 'disabled'];
 
@@ -17,10 +20,10 @@ module.exports = {
   name: 'aws',
 
   // Order matters only for overlapping paths (there are none).
-  targets: [sts, imds, container, echo],
+  targets: [sts, imds, container, echo, sso, ssoOidc],
 
   createState() {
-    return { iam: new IamState(), imdsTokens: new Map() };
+    return { iam: new IamState(), imdsTokens: new Map(), sso: new SsoState() };
   },
 
   /** Defaults of this provider's configuration keys. */
@@ -50,5 +53,7 @@ module.exports = {
     'POST /__control/iam/users': (body, emu) => emu.state.aws.iam.addUser(body),
     'POST /__control/roles': (body, emu) => emu.state.aws.iam.addRole(body),
     'POST /__control/web-identity-tokens': (body, emu) => emu.state.aws.iam.addWebIdentityToken(body),
+    'POST /__control/sso/sessions': (body, emu) => emu.state.aws.sso.mint(body, emu.now()),
+    'POST /__control/sso/revoke': (body, emu) => emu.state.aws.sso.revoke(body),
   },
 };
