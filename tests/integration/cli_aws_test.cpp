@@ -42,6 +42,48 @@ TEST_F(CliAws, ResolveShowsSourceMaskedKeyAndNoSecret) {
   EXPECT_EQ(r.all().find(kEmulatorAccessKey), std::string::npos) << "the full key id was printed";
 }
 
+TEST_F(CliAws, ResolveSsoProfileShowsTheSsoSourceAndNoSecret) {
+  home.write(".aws/config",
+             "[profile sso-dev]\nsso_session = corp\nsso_account_id = 111122223333\n"
+             "sso_role_name = ReadOnly\nregion = eu-west-1\n"
+             "[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\n"
+             "sso_region = us-east-1\n");
+  const std::map<std::string, std::string> sso_env = {
+      {"AWS_ENDPOINT_URL_SSO", Emulator::get().http_url()},
+      {"AWS_ENDPOINT_URL_SSO_OIDC", Emulator::get().http_url()}};
+
+  const CliResult before = run({"aws", "resolve", "--profile", "sso-dev"}, sso_env);
+  EXPECT_NE(before.exit_code, 0);
+  EXPECT_NE(before.err.find("run `aws sso login --profile sso-dev`"), std::string::npos)
+      << before.err;
+
+  // A token that is due for refresh, so both SSO endpoints are used.
+  const auto session = Emulator::get().control("POST", "/__control/sso/sessions",
+                                               {{"expires_in_seconds", 600}});
+  json::Json file = session;
+  file.erase("expiresIn");
+  // `printf %s corp | sha1sum`
+  home.write(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json", file.dump());
+  const CliResult r = run({"aws", "resolve", "--profile", "sso-dev"}, sso_env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("source:        SSO role ReadOnly in account 111122223333 (profile sso-dev)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("account:       111122223333"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("session token: yes"), std::string::npos) << r.out;
+  EXPECT_EQ(Emulator::get().counter("sso_oidc.CreateToken"), 1);
+  EXPECT_EQ(Emulator::get().counter("sso.GetRoleCredentials"), 1);
+  for (const char* field : {"accessToken", "refreshToken", "clientSecret"}) {
+    expect_no_secret(r.all(), session[field].get<std::string>());
+  }
+  // Nor the token the refresh wrote back.
+  const auto saved = json::parse(
+      *test_ambient().read_file(home.path() / ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+      "cache");
+  expect_no_secret(r.all(), saved["accessToken"].get<std::string>());
+  expect_no_secret(r.all(), saved["refreshToken"].get<std::string>());
+}
+
 TEST_F(CliAws, ResolveWithNothingConfiguredExits3AndListsEverySource) {
   const CliResult r = run({"aws", "resolve"});
   EXPECT_EQ(r.exit_code, 3);
