@@ -58,16 +58,17 @@ TEST_F(CliAws, ResolveSsoProfileShowsTheSsoSourceAndNoSecret) {
       << before.err;
 
   // A token that is due for refresh, so both SSO endpoints are used.
-  const auto session = Emulator::get().control("POST", "/__control/sso/sessions",
-                                               {{"expires_in_seconds", 600}});
+  const auto session =
+      Emulator::get().control("POST", "/__control/sso/sessions", {{"expires_in_seconds", 600}});
   json::Json file = session;
   file.erase("expiresIn");
   // `printf %s corp | sha1sum`
   home.write(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json", file.dump());
   const CliResult r = run({"aws", "resolve", "--profile", "sso-dev"}, sso_env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("source:        SSO role ReadOnly in account 111122223333 (profile sso-dev)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("source:        SSO role ReadOnly in account 111122223333 (profile sso-dev)"),
+      std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("account:       111122223333"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("session token: yes"), std::string::npos) << r.out;
@@ -77,9 +78,10 @@ TEST_F(CliAws, ResolveSsoProfileShowsTheSsoSourceAndNoSecret) {
     expect_no_secret(r.all(), session[field].get<std::string>());
   }
   // Nor the token the refresh wrote back.
-  const auto saved = json::parse(
-      *test_ambient().read_file(home.path() / ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
-      "cache");
+  const auto saved =
+      json::parse(*test_ambient().read_file(
+                      home.path() / ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+                  "cache");
   expect_no_secret(r.all(), saved["accessToken"].get<std::string>());
   expect_no_secret(r.all(), saved["refreshToken"].get<std::string>());
 }

@@ -77,17 +77,18 @@ std::optional<SsoConfig> sso_config(const Profile& profile, const SharedConfig& 
   } else {
     for (const char* key : {"sso_start_url", "sso_region"}) {
       if (!profile.has(key)) {
-        missing.push_back(std::string(key) + " in the profile (or sso_session naming an "
-                                             "[sso-session] section that has it)");
+        missing.push_back(std::string(key) +
+                          " in the profile (or sso_session naming an "
+                          "[sso-session] section that has it)");
       }
     }
-    out.session = {profile.get("sso_start_url").value_or(""), profile.get("sso_region").value_or(""),
-                   std::nullopt};
+    out.session = {profile.get("sso_start_url").value_or(""),
+                   profile.get("sso_region").value_or(""), std::nullopt};
   }
   if (!missing.empty()) {
     throw Error(where + ": profile '" + profile.name +
-                    "' is configured for IAM Identity Center (SSO) but is missing " + join(missing) +
-                    " (" + config.config_path() + ")",
+                    "' is configured for IAM Identity Center (SSO) but is missing " +
+                    join(missing) + " (" + config.config_path() + ")",
                 ErrorCode::kInvalidInput);
   }
   out.account_id = *profile.get("sso_account_id");
@@ -141,16 +142,18 @@ std::shared_ptr<const Credentials> SsoProvider::resolve() {
     if (!type.empty()) answer += " " + type;
     if (!detail.empty()) answer += ": " + detail;
     if (reply.status == 401) {
-      throw Error(where + " refused the access token of profile '" + p + "' (" + answer +
-                      "): the SSO session has expired or was revoked; run `aws sso login --profile " +
-                      p + "`",
-                  ErrorCode::kHttpStatus);
+      throw Error(
+          where + " refused the access token of profile '" + p + "' (" + answer +
+              "): the SSO session has expired or was revoked; run `aws sso login --profile " + p +
+              "`",
+          ErrorCode::kHttpStatus);
     }
     if (reply.status == 403) {
       throw Error(where + " gave profile '" + p + "' no access to " + role + " (" + answer +
                       "): check sso_role_name and sso_account_id, and that your user is "
                       "assigned that permission set in that account; if the session was "
-                      "revoked, run `aws sso login --profile " + p + "`",
+                      "revoked, run `aws sso login --profile " +
+                      p + "`",
                   ErrorCode::kHttpStatus);
     }
     throw Error(where + " answered " + answer + (reply.status >= 500 ? " (" + tries + ")" : ""),
@@ -186,8 +189,8 @@ std::shared_ptr<const Credentials> SsoProvider::resolve() {
     throw Error(what + ": /roleCredentials/expiration is not a time in epoch milliseconds",
                 ErrorCode::kInvalidInput);
   }
-  c.expiration = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::milliseconds(*expiration)));
+  c.expiration = TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(*expiration)));
   c.account_id = config_.account_id;
   c.source = "SSO " + role + " (profile " + p + ")";
   return std::make_shared<const Credentials>(std::move(c));

@@ -8,7 +8,6 @@
 #include "llmauth/core/excerpt.hpp"
 #include "llmauth/core/json.hpp"
 #include "llmauth/core/time_format.hpp"
-#include "llmauth/core/url.hpp"
 
 namespace llmauth::aws {
 namespace {
@@ -37,40 +36,16 @@ std::optional<std::string> cache_field(const json::Json& doc, std::string_view k
   return v;
 }
 
-}  // namespace
-
-std::string sso_token_cache_key(const SsoSession& session) {
-  return crypto::hex(crypto::sha1(session.name ? *session.name : session.start_url));
-}
-
-std::filesystem::path sso_token_cache_path(const Ambient& ambient, const SsoSession& session) {
-  return ambient.home() / ".aws" / "sso" / "cache" / (sso_token_cache_key(session) + ".json");
-}
-
-SsoTokenProvider::SsoTokenProvider(Ambient ambient, SsoSession session, std::string profile,
-                                   SsoTokenOptions options)
-    : ambient_(std::move(ambient)),
-      session_(std::move(session)),
-      profile_(std::move(profile)),
-      options_(std::move(options)) {
-  validate_region(session_.region, "sso_region of profile '" + profile_ + "'");
-  cache_path_ = sso_token_cache_path(ambient_, session_);
-  token_url_ = options_.oidc_endpoint
-                   ? endpoint_base_url(*options_.oidc_endpoint, "SSO OIDC endpoint override") + "/token"
-                   : "https://oidc." + session_.region + "." + dns_suffix(session_.region) + "/token";
-}
-
-namespace {
-
 CachedToken read_cache(const Ambient& ambient, const std::filesystem::path& path,
                        const SsoSession& session, const std::string& profile) {
   const std::string what = "SSO token cache " + path.string();
   auto text = ambient.read_file(path, 1u << 20);
   if (!text) {
-    const std::string of = session.name ? "sso-session '" + *session.name + "'"
-                                        : "start URL " + session.start_url;
-    throw Error("profile '" + profile + "' uses IAM Identity Center (SSO) but there is no token for " +
-                of + ": " + path.string() + " does not exist; " + login_hint(profile));
+    const std::string of =
+        session.name ? "sso-session '" + *session.name + "'" : "start URL " + session.start_url;
+    throw Error("profile '" + profile +
+                "' uses IAM Identity Center (SSO) but there is no token for " + of + ": " +
+                path.string() + " does not exist; " + login_hint(profile));
   }
   const Secret raw(std::move(*text));  // wiped when done: it holds the tokens
   CachedToken out;
@@ -113,8 +88,8 @@ json::Json refresh(const Ambient& ambient, const std::string& token_url, const S
   }
   if (!reply.ok()) {
     std::string message = where + " answered HTTP " + std::to_string(reply.status);
-    const std::string detail = excerpt(json_error_text(reply.body),
-                                       {client_secret.reveal(), refresh_token.reveal()});
+    const std::string detail =
+        excerpt(json_error_text(reply.body), {client_secret.reveal(), refresh_token.reveal()});
     if (!detail.empty()) message += ": " + detail;
     throw Error(message, ErrorCode::kHttpStatus);
   }
@@ -149,6 +124,28 @@ json::Json refresh(const Ambient& ambient, const std::string& token_url, const S
 }
 
 }  // namespace
+
+std::string sso_token_cache_key(const SsoSession& session) {
+  return crypto::hex(crypto::sha1(session.name ? *session.name : session.start_url));
+}
+
+std::filesystem::path sso_token_cache_path(const Ambient& ambient, const SsoSession& session) {
+  return ambient.home() / ".aws" / "sso" / "cache" / (sso_token_cache_key(session) + ".json");
+}
+
+SsoTokenProvider::SsoTokenProvider(Ambient ambient, SsoSession session, std::string profile,
+                                   SsoTokenOptions options)
+    : ambient_(std::move(ambient)),
+      session_(std::move(session)),
+      profile_(std::move(profile)),
+      options_(std::move(options)) {
+  validate_region(session_.region, "sso_region of profile '" + profile_ + "'");
+  cache_path_ = sso_token_cache_path(ambient_, session_);
+  token_url_ =
+      options_.oidc_endpoint
+          ? endpoint_base_url(*options_.oidc_endpoint, "SSO OIDC endpoint override") + "/token"
+          : "https://oidc." + session_.region + "." + dns_suffix(session_.region) + "/token";
+}
 
 SsoToken SsoTokenProvider::token() const {
   CachedToken cached = read_cache(ambient_, cache_path_, session_, profile_);
@@ -189,8 +186,9 @@ SsoToken SsoTokenProvider::token() const {
     }
   }
   if (!refresh_token || !client_id || !client_secret || !registration_expires) {
-    why_not = "cannot be refreshed (the cache has no refresh token, client id, client secret or "
-              "registration expiry)";
+    why_not =
+        "cannot be refreshed (the cache has no refresh token, client id, client secret or "
+        "registration expiry)";
   } else if (*registration_expires <= now) {
     why_not = "cannot be refreshed (the client registration expired at " +
               timefmt::format_iso8601(*registration_expires) + ")";

@@ -150,7 +150,7 @@ TEST_F(SsoProfile, RevokedSessionStopsTheChainWithTheLoginHint) {
 TEST_F(SsoProfile, UnassignedRoleIsForbidden) {
   const auto session =
       login(kCorpKey, {{"roles", json::Json::array({json::Json{{"account_id", "111122223333"},
-                                                                  {"role_name", "Admin"}}})}});
+                                                               {"role_name", "Admin"}}})}});
   try {
     DefaultChain(ambient(), {.profile = "dev"}).resolve();
     FAIL() << "an unassigned role gave credentials";

@@ -21,10 +21,10 @@ std::size_t entries(const std::filesystem::path& dir) {
 
 TEST(AmbientReplaceFile, ReplacesByRenameWithOwnerOnlyMode) {
   TempDir d;
-  const auto file = d.write("token.json", "old", std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write |
-                                                     std::filesystem::perms::group_read |
-                                                     std::filesystem::perms::others_read);
+  const auto file =
+      d.write("token.json", "old",
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                  std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   const auto link = d.path() / "link";
   ASSERT_EQ(::link(file.c_str(), link.c_str()), 0);
   const mode_t old_umask = ::umask(0);  // a permissive umask must not widen the mode

@@ -10,11 +10,12 @@
 // A key found in both the profile and its sso-session must have the same value.
 //
 // GetRoleCredentials: GET {portal}/federation/credentials?role_name=R&account_id=A with the header
-// x-amz-sso_bearer_token (unsigned), where {portal} is https://portal.sso.{sso_region}.amazonaws.com
-// or the SSO endpoint override (AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the profile's services
-// section). The answer: {"roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken",
-// "expiration": epoch milliseconds}}. The token and the credentials are read again on every
-// resolve(); wrap the provider in Refreshing to cache them.
+// x-amz-sso_bearer_token (unsigned), where {portal} is
+// https://portal.sso.{sso_region}.amazonaws.com or the SSO endpoint override (AWS_ENDPOINT_URL_SSO,
+// AWS_ENDPOINT_URL, the profile's services section). The answer: {"roleCredentials":
+// {"accessKeyId", "secretAccessKey", "sessionToken", "expiration": epoch milliseconds}}. The token
+// and the credentials are read again on every resolve(); wrap the provider in Refreshing to cache
+// them.
 //
 // Errors (all Error: the profile is configured, the chain stops): the token errors of
 // SsoTokenProvider; 401 UnauthorizedException (the SSO session expired or was revoked: "run

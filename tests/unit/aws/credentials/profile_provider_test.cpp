@@ -311,7 +311,8 @@ TEST(ProfileProviderSso, SsoProfileGivesRoleCredentials) {
 }
 
 TEST(ProfileProviderSso, SsoWinsOverStaticKeysInTheCredentialsFile) {
-  SsoWorld w(testing::kSsoConfig, "[dev]\naws_access_key_id = AKIASTATIC\naws_secret_access_key = s\n");
+  SsoWorld w(testing::kSsoConfig,
+             "[dev]\naws_access_key_id = AKIASTATIC\naws_secret_access_key = s\n");
   login(w);
   EXPECT_EQ(ProfileProvider(w.ambient(), "dev", fast_sso()).resolve()->access_key_id,
             kPortalAccessKey);
@@ -322,7 +323,8 @@ TEST(ProfileProviderSso, SsoWinsOverCredentialProcessAndConfigKeys) {
   // /bin/false would fail the resolve if credential_process were run.
   SsoWorld w("[profile dev]\n" + kSsoKeys +
              "credential_process = /bin/false\naws_access_key_id = AKIACONFIG\n"
-             "aws_secret_access_key = c\n" + kCorp);
+             "aws_secret_access_key = c\n" +
+             kCorp);
   login(w);
   EXPECT_EQ(ProfileProvider(w.ambient(), "dev", fast_sso()).resolve()->access_key_id,
             kPortalAccessKey);
@@ -354,8 +356,10 @@ TEST(ProfileProviderSso, RoleArnWinsOverSsoInTheTopProfile) {
 }
 
 TEST(ProfileProviderSso, SsoSourceProfileGivesTheAssumeRoleSourceCredentials) {
-  SsoWorld w("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
-             "source_profile = dev\n[profile dev]\n" + kSsoKeys + kCorp);
+  SsoWorld w(
+      "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+      "source_profile = dev\n[profile dev]\n" +
+      kSsoKeys + kCorp);
   w.sts = sts_answer;
   login(w);
   const auto c = ProfileProvider(w.ambient(), "app", fast_sso()).resolve();
@@ -371,9 +375,11 @@ TEST(ProfileProviderSso, SsoSourceProfileGivesTheAssumeRoleSourceCredentials) {
 TEST(ProfileProviderSso, SsoWinsOverStaticKeysInASourceProfile) {
   // botocore resolves a source profile that has keys through its profile providers, where SSO
   // comes before the keys.
-  SsoWorld w("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
-             "source_profile = dev\n[profile dev]\n" + kSsoKeys + kCorp,
-             "[dev]\naws_access_key_id = AKIADEVKEYS\naws_secret_access_key = k\n");
+  SsoWorld w(
+      "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+      "source_profile = dev\n[profile dev]\n" +
+          kSsoKeys + kCorp,
+      "[dev]\naws_access_key_id = AKIADEVKEYS\naws_secret_access_key = k\n");
   w.sts = sts_answer;
   login(w);
   ProfileProvider(w.ambient(), "app", fast_sso()).resolve();
@@ -381,10 +387,12 @@ TEST(ProfileProviderSso, SsoWinsOverStaticKeysInASourceProfile) {
 }
 
 TEST(ProfileProviderSso, RoleArnWinsOverSsoInASourceProfileWithoutKeys) {
-  SsoWorld w("[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n"
-             "[profile mid]\n" + kSsoKeys +
-                 "role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n" + kCorp,
-             kBaseKeys);
+  SsoWorld w(
+      "[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n"
+      "[profile mid]\n" +
+          kSsoKeys + "role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n" +
+          kCorp,
+      kBaseKeys);
   w.sts = sts_answer;
   login(w);
   ProfileProvider(w.ambient(), "top", fast_sso()).resolve();
@@ -397,7 +405,8 @@ TEST(ProfileProviderSso, RoleArnWinsOverSsoInASourceProfileWithoutKeys) {
 TEST(ProfileProviderSso, SelfReferencingProfileUsesItsSsoBeforeItsKeys) {
   SsoWorld w("[profile me]\n" + kSsoKeys +
              "role_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n"
-             "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n" + kCorp);
+             "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n" +
+             kCorp);
   w.sts = sts_answer;
   login(w);
   ProfileProvider(w.ambient(), "me", fast_sso()).resolve();
@@ -405,8 +414,9 @@ TEST(ProfileProviderSso, SelfReferencingProfileUsesItsSsoBeforeItsKeys) {
 }
 
 TEST(ProfileProviderSso, SelfReferencingProfileWithKeysOnlyStillWorks) {
-  SsoWorld w("[profile me]\nrole_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n"
-             "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n");
+  SsoWorld w(
+      "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n"
+      "aws_access_key_id = AKIAMYKEYS\naws_secret_access_key = k\n");
   w.sts = sts_answer;
   ProfileProvider(w.ambient(), "me", fast_sso()).resolve();
   EXPECT_EQ(sts_signer(w, 0), "AKIAMYKEYS");
@@ -442,8 +452,9 @@ TEST(ProfileProviderSso, EndpointOverridesReachBothServices) {
                   "dev", fast_sso())
       .resolve();
   ASSERT_EQ(ignored.transport().requests().size(), 1u);
-  EXPECT_EQ(ignored.transport().requests()[0].url.rfind("https://portal.sso.us-east-1.amazonaws.com/", 0),
-            0u);
+  EXPECT_EQ(
+      ignored.transport().requests()[0].url.rfind("https://portal.sso.us-east-1.amazonaws.com/", 0),
+      0u);
 }
 
 TEST(ProfileProviderSso, IncompleteSsoProfileIsAConfigurationError) {
@@ -486,9 +497,8 @@ TEST(DefaultChainSso, SsoFailureStopsTheChainWithTheLoginHint) {
 TEST(DefaultChainSso, EnvironmentKeysWinOverAnSsoProfile) {
   SsoWorld w;
   login(w);
-  DefaultChain chain(w.ambient({{"AWS_PROFILE", "dev"},
-                                {"AWS_ACCESS_KEY_ID", "AKIAENV"},
-                                {"AWS_SECRET_ACCESS_KEY", "e"}}));
+  DefaultChain chain(w.ambient(
+      {{"AWS_PROFILE", "dev"}, {"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", "e"}}));
   EXPECT_EQ(chain.resolve()->access_key_id, "AKIAENV");
   EXPECT_EQ(w.portal_calls(), 0u);
 }

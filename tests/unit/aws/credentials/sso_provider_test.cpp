@@ -80,16 +80,18 @@ TEST(SsoConfig, WithoutAccountOrRoleItIsNotAnSsoProfile) {
   // session (for SSO bearer tokens) or just a start URL is not one.
   const auto cfg = SharedConfig::from_text(
       "[profile tokens]\nsso_session = corp\n[profile url]\nsso_start_url = https://x/start\n"
-      "sso_region = us-east-1\n[sso-session corp]\nsso_start_url = https://x\nsso_region = us-east-1\n",
+      "sso_region = us-east-1\n[sso-session corp]\nsso_start_url = https://x\nsso_region = "
+      "us-east-1\n",
       "");
   EXPECT_EQ(sso_config(*cfg.merged("tokens"), cfg), std::nullopt);
   EXPECT_EQ(sso_config(*cfg.merged("url"), cfg), std::nullopt);
 }
 
 TEST(SsoConfig, MissingKeysAreNamedWithProfileAndFile) {
-  const auto m = config_error("[profile dev]\nsso_account_id = 111122223333\n"
-                              "sso_start_url = https://x/start\n",
-                              "dev");
+  const auto m = config_error(
+      "[profile dev]\nsso_account_id = 111122223333\n"
+      "sso_start_url = https://x/start\n",
+      "dev");
   EXPECT_NE(m.find("/home/u/.aws/config:2: profile 'dev'"), std::string::npos) << m;
   EXPECT_NE(m.find("missing sso_role_name in the profile, sso_region in the profile"),
             std::string::npos)
@@ -98,18 +100,20 @@ TEST(SsoConfig, MissingKeysAreNamedWithProfileAndFile) {
 }
 
 TEST(SsoConfig, SessionMissingKeysNameTheSection) {
-  const auto m = config_error("[profile dev]\nsso_session = corp\nsso_role_name = R\n"
-                              "sso_account_id = 111122223333\n"
-                              "[sso-session corp]\nsso_start_url = https://x/start\n",
-                              "dev");
+  const auto m = config_error(
+      "[profile dev]\nsso_session = corp\nsso_role_name = R\n"
+      "sso_account_id = 111122223333\n"
+      "[sso-session corp]\nsso_start_url = https://x/start\n",
+      "dev");
   EXPECT_NE(m.find("missing sso_region in [sso-session corp]"), std::string::npos) << m;
   EXPECT_NE(m.find("/home/u/.aws/config"), std::string::npos) << m;
 }
 
 TEST(SsoConfig, UnknownSessionIsAnError) {
-  const auto m = config_error("[profile dev]\nsso_session = nope\nsso_role_name = R\n"
-                              "sso_account_id = 111122223333\n",
-                              "dev");
+  const auto m = config_error(
+      "[profile dev]\nsso_session = nope\nsso_role_name = R\n"
+      "sso_account_id = 111122223333\n",
+      "dev");
   EXPECT_NE(m.find("config:2: profile 'dev' names sso_session 'nope'"), std::string::npos) << m;
   EXPECT_NE(m.find("has no [sso-session nope] section"), std::string::npos) << m;
 }
@@ -126,7 +130,8 @@ TEST(SsoConfig, ProfileAndSessionMustAgree) {
   m = config_error(base + "sso_region = eu-west-1\n", "dev");
   EXPECT_NE(m.find("sso_region of profile 'dev' (eu-west-1) differs"), std::string::npos) << m;
   // The same values in both places are fine.
-  const auto ok = config_of(base + "sso_region = us-east-1\nsso_start_url = https://a/start\n", "dev");
+  const auto ok =
+      config_of(base + "sso_region = us-east-1\nsso_start_url = https://a/start\n", "dev");
   EXPECT_EQ(ok.session.start_url, "https://a/start");
 }
 
@@ -227,8 +232,9 @@ TEST(SsoProvider, UnauthorizedMeansLogInAgain) {
   w.portal = [](const http::Request& r) {
     // Echo the token back: the message must not carry it.
     const auto token = http::find_header(r.headers, "x-amz-sso_bearer_token").value_or("");
-    return reply(401, R"({"message":"Session token not found or invalid: )" + std::string(token) + "\"}",
-                 {{"x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/coral/x/"}});
+    return reply(
+        401, R"({"message":"Session token not found or invalid: )" + std::string(token) + "\"}",
+        {{"x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/coral/x/"}});
   };
   w.write_cache(kCorpCacheKey, w.session_token(8h).dump());
   auto p = provider(w);

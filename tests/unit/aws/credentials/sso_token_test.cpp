@@ -101,8 +101,8 @@ TEST(SsoTokenCache, MissingFileTellsToRunSsoLogin) {
 
 TEST(SsoTokenCache, MalformedJsonNamesTheFile) {
   SsoWorld w;
-  const auto file = w.write_cache(kCorpCacheKey, std::string("{\"accessToken\": \"") +
-                                                     kSsoAccessToken + "\", oops");
+  const auto file = w.write_cache(
+      kCorpCacheKey, std::string("{\"accessToken\": \"") + kSsoAccessToken + "\", oops");
   const auto m = token_error(provider(w));
   EXPECT_NE(m.find("SSO token cache " + file.string()), std::string::npos) << m;
   EXPECT_NE(m.find("invalid JSON at byte"), std::string::npos) << m;
@@ -213,7 +213,8 @@ TEST(SsoTokenCache, RefreshInsideTheFifteenMinuteWindow) {
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(read_json(old_link)["accessToken"], kSsoAccessToken) << "the file was rewritten in place";
+  EXPECT_EQ(read_json(old_link)["accessToken"], kSsoAccessToken)
+      << "the file was rewritten in place";
   // Nothing but the cache file (and the test's link) is left in the folder.
   std::size_t entries = 0;
   for (const auto& e : std::filesystem::directory_iterator(file.parent_path())) {
@@ -260,7 +261,8 @@ TEST(SsoTokenCache, ExpiredTokenWhoseRefreshFailsTellsToLogIn) {
   SsoWorld w;
   // A service that echoes what it was sent must not leak it into the message.
   w.oidc = [](const http::Request& r) {
-    return reply(400, json::Json({{"error", "invalid_grant"}, {"error_description", r.body}}).dump());
+    return reply(400,
+                 json::Json({{"error", "invalid_grant"}, {"error_description", r.body}}).dump());
   };
   w.write_cache(kCorpCacheKey, w.session_token(-10s).dump());
   const auto m = token_error(provider(w));
