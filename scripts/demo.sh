@@ -74,12 +74,32 @@ curl -sS -X POST -H 'content-type: application/json' -d '{"imds":{"mode":"requir
 show "AWS_EC2_METADATA_SERVICE_ENDPOINT=$emu $llmauth aws resolve"
 run AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="$emu" "$llmauth" aws resolve
 
-step "7. Nothing configured: every source says why"
+step "7. IAM Identity Center (SSO): the token \`aws sso login\` cached, exchanged for role credentials"
+# The emulator plays the login: it mints an SSO session, written where `aws sso login` writes it.
+mkdir -p "$home/.aws/sso/cache"
+curl -sS -X POST -H 'content-type: application/json' \
+  -d '{"start_url":"https://d-demo.awsapps.com/start","region":"us-east-1"}' \
+  "$emu/__control/sso/sessions" > "$home/.aws/sso/cache/$(printf %s demo-sso | sha1sum | cut -d' ' -f1).json"
+cat > "$home/.aws/config" <<INI
+[profile sso-dev]
+sso_session = demo-sso
+sso_account_id = 111122223333
+sso_role_name = BedrockDeveloper
+
+[sso-session demo-sso]
+sso_start_url = https://d-demo.awsapps.com/start
+sso_region = us-east-1
+INI
+show "AWS_ENDPOINT_URL_SSO=$emu $llmauth aws resolve --profile sso-dev"
+run AWS_ENDPOINT_URL_SSO="$emu" AWS_ENDPOINT_URL_SSO_OIDC="$emu" "$llmauth" aws resolve --profile sso-dev
+rm -rf "$home/.aws/sso"
+
+step "8. Nothing configured: every source says why"
 show "$llmauth aws resolve"
 rm -f "$home/.aws/config" "$home/.aws/credentials"
 run "$llmauth" aws resolve || echo "(exit code $?)"
 
-step "8. Sign a Bedrock-style request and send it to the emulator, which verifies it with @smithy/signature-v4"
+step "9. Sign a Bedrock-style request and send it to the emulator, which verifies it with @smithy/signature-v4"
 cat > "$home/.aws/credentials" <<INI
 [default]
 aws_access_key_id = AKIDEXAMPLE
@@ -93,7 +113,7 @@ run "$llmauth" aws sign --service bedrock --method POST \
 sed -i "s|^curl -sS|curl -sS --cacert $ca|" "$state/signed.sh"
 sh "$state/signed.sh"; echo
 
-step "9. Mint a short-term Bedrock API key (bearer token), shown truncated"
+step "10. Mint a short-term Bedrock API key (bearer token), shown truncated"
 show "$llmauth aws bedrock-token --expires 3600 --output json"
 run "$llmauth" aws bedrock-token --expires 3600 --output json |
   node -e 'const j=JSON.parse(require("fs").readFileSync(0));j.token=j.token.slice(0,40)+"…";console.log(JSON.stringify(j,null,2))'
@@ -107,28 +127,28 @@ azrun() {
 tenant=00000000-0000-0000-0000-000000000001
 client=11111111-1111-1111-1111-111111111111
 
-step "10. Azure service principal with a client secret (EnvironmentCredential → Entra ID over TLS)"
+step "11. Azure service principal with a client secret (EnvironmentCredential → Entra ID over TLS)"
 show "AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… AZURE_AUTHORITY_HOST=$emu_https $llmauth --ca-bundle \$DEMO/ca.pem azure resolve"
 azrun AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_CLIENT_SECRET=emulator-client-secret \
   AZURE_AUTHORITY_HOST="$emu_https" "$llmauth" --ca-bundle "$ca" azure resolve
 
-step "11. Workload identity (AKS): a federated token file exchanged at Entra ID"
+step "12. Workload identity (AKS): a federated token file exchanged at Entra ID"
 echo "emulator-federated-token" > "$state/federated-token"
 show "AZURE_FEDERATED_TOKEN_FILE=\$DEMO/federated-token … $llmauth --ca-bundle \$DEMO/ca.pem azure resolve"
 azrun AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_FEDERATED_TOKEN_FILE="$state/federated-token" \
   AZURE_AUTHORITY_HOST="$emu_https" "$llmauth" --ca-bundle "$ca" azure resolve
 
-step "12. Managed identity on App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER)"
+step "13. Managed identity on App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER)"
 show "IDENTITY_ENDPOINT=$emu/msi/token IDENTITY_HEADER=… $llmauth azure resolve"
 azrun IDENTITY_ENDPOINT="$emu/msi/token" IDENTITY_HEADER=emulator-identity-header "$llmauth" azure resolve
 
-step "13. User-assigned managed identity on a VM (IMDS), by client id"
+step "14. User-assigned managed identity on a VM (IMDS), by client id"
 show "AZURE_POD_IDENTITY_AUTHORITY_HOST=$emu $llmauth azure token --credential managed-identity --client-id 44444444-… --output json (token truncated)"
 azrun AZURE_POD_IDENTITY_AUTHORITY_HOST="$emu" "$llmauth" azure token --credential managed-identity \
   --client-id 44444444-4444-4444-4444-444444444444 --output json |
   node -e 'const j=JSON.parse(require("fs").readFileSync(0));j.accessToken=j.accessToken.slice(0,16)+"…";console.log(JSON.stringify(j,null,2))'
 
-step "14. Developer machine: the Azure CLI (a fake 'az' first on PATH); no IMDS answers, so the managed-identity probe gives up after 1 s"
+step "15. Developer machine: the Azure CLI (a fake 'az' first on PATH); no IMDS answers, so the managed-identity probe gives up after 1 s"
 curl -sS -X POST -H 'content-type: application/json' -d '{"azure":{"imds":{"mode":"absent"}}}' "$emu/__control/config" >/dev/null
 show "PATH=tests/emulator/bin:\$PATH AZURE_POD_IDENTITY_AUTHORITY_HOST=$emu $llmauth azure resolve"
 AZ_PATH="$root/tests/emulator/bin:$PATH" azrun AZURE_POD_IDENTITY_AUTHORITY_HOST="$emu" "$llmauth" azure resolve
@@ -164,27 +184,27 @@ chatrun() {
 bedrock_key=$(run AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
   "$llmauth" aws bedrock-token --expires 900)
 
-step "15. A provider config (secrets by reference: {\"env\": …}), validated"
+step "16. A provider config (secrets by reference: {\"env\": …}), validated"
 show "$llmauth providers validate \$DEMO/providers.json"
 chatrun providers validate "$state/providers.json" | sed "s|$state|\$DEMO|g"
 
-step "16. Test every provider: credentials acquired, the cheapest authenticated call made"
+step "17. Test every provider: credentials acquired, the cheapest authenticated call made"
 show "$llmauth providers test \$DEMO/providers.json"
 chatrun providers test "$state/providers.json"
 
-step "17. Chat: Azure OpenAI with an API key (v1 API)"
+step "18. Chat: Azure OpenAI with an API key (v1 API)"
 show "$llmauth chat --config \$DEMO/providers.json --provider azure-key 'Hello from llmauth'"
 chatrun chat --config "$state/providers.json" --provider azure-key "Hello from llmauth"
 
-step "18. Chat, streamed: Azure OpenAI with a service principal's Entra token (deployments API)"
+step "19. Chat, streamed: Azure OpenAI with a service principal's Entra token (deployments API)"
 show "$llmauth chat --config \$DEMO/providers.json --provider azure-sp --stream 'Stream this answer word by word'"
 chatrun chat --config "$state/providers.json" --provider azure-sp --stream "Stream this answer word by word"
 
-step "19. Chat, streamed: Bedrock ConverseStream, SigV4 with an assumed role, inference profile id"
+step "20. Chat, streamed: Bedrock ConverseStream, SigV4 with an assumed role, inference profile id"
 show "$llmauth chat --config \$DEMO/providers.json --provider bedrock-role --stream --system 'Be brief.' 'What is SigV4?'"
 chatrun chat --config "$state/providers.json" --provider bedrock-role --stream --system "Be brief." "What is SigV4?"
 
-step "20. Chat: Bedrock with a Bedrock API key (bearer token), JSON output"
+step "21. Chat: Bedrock with a Bedrock API key (bearer token), JSON output"
 show "echo 'Which key am I using?' | $llmauth chat --config \$DEMO/providers.json --provider bedrock-api-key --json -"
 echo "Which key am I using?" | chatrun chat --config "$state/providers.json" --provider bedrock-api-key --json -
 
