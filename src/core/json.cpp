@@ -28,7 +28,39 @@ const Json* member(const Json& object, std::string_view key, std::string_view wh
 
 }  // namespace
 
-Json parse(std::string_view text, std::string_view what) {
+std::optional<std::size_t> nesting_exceeds(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return i;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+Json parse_or_discard(std::string_view text, std::size_t max_depth) {
+  if (nesting_exceeds(text, max_depth)) return Json(Json::value_t::discarded);
+  return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+Json parse(std::string_view text, std::string_view what, std::size_t max_depth) {
+  if (const auto deep = nesting_exceeds(text, max_depth)) {
+    throw Error(std::string(what) + ": nested deeper than " + std::to_string(max_depth) +
+                    " levels at byte " + std::to_string(*deep),
+                ErrorCode::kInvalidInput);
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
@@ -37,8 +69,9 @@ Json parse(std::string_view text, std::string_view what) {
                 ErrorCode::kInvalidInput);
   } catch (const nlohmann::json::exception& e) {
     // e.g. a number too large to represent (found by fuzz_credentials_document).
-    throw Error(std::string(what) + ": unusable JSON (" + std::string(e.what()).substr(0, 120) + ")",
-                ErrorCode::kInvalidInput);
+    throw Error(
+        std::string(what) + ": unusable JSON (" + std::string(e.what()).substr(0, 120) + ")",
+        ErrorCode::kInvalidInput);
   }
 }
 

@@ -26,7 +26,11 @@ Secret& Secret::operator=(Secret&& other) noexcept {
 Secret::~Secret() { wipe(); }
 
 void Secret::wipe() noexcept {
-  if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
+  // The whole buffer, not just size() bytes: a moved-from short string (in the small-string
+  // buffer) reports size 0 but still holds the bytes after the first. resize() within the
+  // capacity never reallocates, so this touches exactly the storage the value lived in.
+  value_.resize(value_.capacity());
+  OPENSSL_cleanse(value_.data(), value_.size());
   value_.clear();
 }
 

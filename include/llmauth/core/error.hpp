@@ -25,17 +25,25 @@ enum class ErrorCode {
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message, ErrorCode code = ErrorCode::kFailed)
-      : std::runtime_error(message), code_(code) {}
+      : std::runtime_error(message),
+        code_(code),
+        transient_(code == ErrorCode::kNetwork || code == ErrorCode::kTimeout) {}
+  Error(const std::string& message, ErrorCode code, bool transient)
+      : std::runtime_error(message), code_(code), transient_(transient) {}
   [[nodiscard]] ErrorCode code() const noexcept { return code_; }
+  // Whether trying the same call again may succeed: true for a dropped connection or a timeout;
+  // false for a TLS verification failure, a refused loopback port, an oversized answer, and every
+  // error that is not a network one.
+  [[nodiscard]] bool transient() const noexcept { return transient_; }
 
  private:
   ErrorCode code_;
+  bool transient_;
 };
 
 class UnavailableError : public Error {
  public:
-  explicit UnavailableError(const std::string& message)
-      : Error(message, ErrorCode::kUnavailable) {}
+  explicit UnavailableError(const std::string& message) : Error(message, ErrorCode::kUnavailable) {}
 };
 
 }  // namespace llmauth

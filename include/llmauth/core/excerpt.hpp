@@ -1,6 +1,8 @@
 // Excerpt: a piece of untrusted text (a service's error body, a tool's stderr) made fit for an
-// error message: every `scrub` value replaced by "****", line breaks folded to spaces, control
-// characters dropped, cut to `limit` characters with "…".
+// error message: Redactor{scrub…}.scrub(text, limit) — every `scrub` value (in each of its
+// encodings) replaced by "****", then control characters and escape sequences removed, line
+// breaks folded to spaces, then cut to `limit` bytes with "…". Where the secrets of a whole
+// exchange are known, use that exchange's Redactor instead.
 #pragma once
 
 #include <initializer_list>

@@ -10,9 +10,22 @@ namespace llmauth::json {
 
 using Json = nlohmann::json;
 
-// Parses `text`; throws Error(kInvalidInput) "<what>: invalid JSON at byte N (…)". The message
-// never quotes the document (it may hold secrets).
-Json parse(std::string_view text, std::string_view what);
+// How deeply a document from outside may nest ([[[…]]]): more would let a hostile answer exhaust
+// the stack and the heap. Real answers and configs are a handful of levels deep.
+inline constexpr std::size_t kMaxDepth = 64;
+
+// The byte offset where `text` nests deeper than `max_depth` arrays/objects, if it does (strings
+// are skipped). A linear scan, done before parsing.
+std::optional<std::size_t> nesting_exceeds(std::string_view text,
+                                           std::size_t max_depth = kMaxDepth);
+
+// Parses `text`; throws Error(kInvalidInput) "<what>: invalid JSON at byte N (…)" or "<what>:
+// nested deeper than 64 levels at byte N". The message never quotes the document (it may hold
+// secrets).
+Json parse(std::string_view text, std::string_view what, std::size_t max_depth = kMaxDepth);
+
+// As parse, but a discarded (null) Json instead of an error: for answers that may not be JSON.
+Json parse_or_discard(std::string_view text, std::size_t max_depth = kMaxDepth);
 
 // Field access for objects; `path` is the JSON path of `object` ("" for the root) and `what`
 // names the document. Missing or wrong-typed required fields throw

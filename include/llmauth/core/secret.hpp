@@ -1,8 +1,9 @@
 // Secret: key material (secret keys, session tokens, bearer tokens, passwords).
 //
 // A Secret cannot be printed, streamed, formatted or implicitly converted: the only way to the
-// bytes is an explicit reveal(). Its storage is wiped (OPENSSL_cleanse) when it is destroyed or
-// overwritten, so key material does not linger in freed heap memory.
+// bytes is an explicit reveal(). Its storage is wiped (OPENSSL_cleanse) when it is destroyed,
+// overwritten or moved from — the whole buffer, so no byte lingers in freed heap memory or in a
+// moved-from object's small-string buffer.
 #pragma once
 
 #include <string>

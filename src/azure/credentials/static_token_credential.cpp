@@ -14,7 +14,8 @@ StaticTokenCredential::StaticTokenCredential(Secret token, std::optional<TimePoi
     : token_(std::move(token)),
       expires_on_(expires_on),
       clock_(clock ? std::move(clock) : SystemClock::instance()) {
-  if (token_.empty()) throw Error("StaticTokenCredential: the token is empty", ErrorCode::kInvalidInput);
+  if (token_.empty())
+    throw Error("StaticTokenCredential: the token is empty", ErrorCode::kInvalidInput);
 }
 
 std::shared_ptr<StaticTokenCredential> StaticTokenCredential::from_environment(
@@ -53,7 +54,7 @@ std::optional<TimePoint> jwt_expiry(std::string_view token) {
   while (payload.size() % 4 != 0) payload += '=';
   const auto decoded = crypto::base64_decode(payload);
   if (!decoded) return std::nullopt;
-  const auto claims = json::Json::parse(*decoded, nullptr, /*allow_exceptions=*/false);
+  const auto claims = json::parse_or_discard(*decoded);
   if (!claims.is_object()) return std::nullopt;
   const auto exp = claims.find("exp");
   if (exp == claims.end() || !exp->is_number()) return std::nullopt;

@@ -8,7 +8,9 @@ namespace llmauth {
 namespace {
 
 template <typename T>
-concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept Streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 TEST(Secret, CannotBeStreamedOrConverted) {
   static_assert(!Streamable<Secret>);
@@ -29,6 +31,36 @@ TEST(Secret, MoveLeavesSourceEmpty) {
   Secret b(std::move(a));
   EXPECT_EQ(b.reveal(), "value");
   EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the wipe is the point
+}
+
+// The bytes a Secret's storage holds, up to its capacity: what a heap inspector would find.
+std::string stored_bytes(const Secret& s) {
+  static_assert(sizeof(Secret) == sizeof(std::string));
+  const auto& raw = *reinterpret_cast<const std::string*>(&s);
+  return std::string(raw.data(), raw.capacity());
+}
+
+TEST(Secret, MoveConstruct_ShortValue_LeavesNoByteInTheSource) {
+  Secret a("k3yBytes");  // fits the small-string buffer: moving copies, not steals
+  Secret b(std::move(a));
+  EXPECT_EQ(b.reveal(), "k3yBytes");
+  const std::string left = stored_bytes(a);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(left.find("3yBytes"), std::string::npos);
+  EXPECT_EQ(left.find_first_not_of('\0'), std::string::npos) << "source buffer not wiped";
+}
+
+TEST(Secret, MoveAssign_ShortAndLongValues_LeaveNoByteInEitherOldBuffer) {
+  Secret a("shortKey");
+  Secret b("anOlderLongerValueThatLivesOnTheHeap-0123456789");
+  b = std::move(a);
+  EXPECT_EQ(b.reveal(), "shortKey");
+  EXPECT_EQ(stored_bytes(a).find_first_not_of('\0'), std::string::npos);  // NOLINT
+  EXPECT_EQ(stored_bytes(b).find("OlderLonger"), std::string::npos);
+
+  Secret c("aLongSecretValueThatDoesNotFitTheSmallBuffer-987");
+  Secret d(std::move(c));
+  EXPECT_EQ(d.reveal(), "aLongSecretValueThatDoesNotFitTheSmallBuffer-987");
+  EXPECT_EQ(stored_bytes(c).find_first_not_of('\0'), std::string::npos);  // NOLINT
 }
 
 TEST(Secret, EqualityComparesContent) {
