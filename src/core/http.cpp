@@ -1,15 +1,24 @@
 #include "llmauth/core/http.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "curl_library.hpp"
+#include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/url.hpp"
 
@@ -58,9 +67,98 @@ std::string loggable_url(std::string_view text) {
   return std::string(text.substr(0, q)) + "?…";
 }
 
+const Redactor& Transport::own_secrets() const {
+  static const Redactor kNone;
+  return kNone;
+}
+
+Redactor redactor_for(const Request& request, const Transport& transport) {
+  // Headers whose values are credentials. (A config's custom secret headers are added to
+  // Request::sensitive by whoever resolves them.)
+  static constexpr std::string_view kCredentialHeaders[] = {
+      "authorization",          "proxy-authorization",      "api-key",
+      "x-amz-security-token",   "x-aws-ec2-metadata-token", "x-identity-header",
+      "x-amz-sso_bearer_token", "ocp-apim-subscription-key"};
+  Redactor r;
+  r.add_all(request.sensitive);
+  r.add_all(transport.own_secrets());
+  for (const auto& h : request.headers) {
+    const bool credential =
+        std::any_of(std::begin(kCredentialHeaders), std::end(kCredentialHeaders),
+                    [&](std::string_view name) { return iequals(h.name, name); });
+    if (!credential) continue;
+    r.add(h.value);
+    // "Bearer <token>", "Basic <base64>": the credential alone, and a Basic one decoded.
+    if (const auto sp = h.value.find(' '); sp != std::string::npos) {
+      const std::string_view scheme(h.value.data(), sp);
+      const std::string_view rest = std::string_view(h.value).substr(sp + 1);
+      r.add(rest);
+      if (iequals(scheme, "basic")) {
+        if (auto decoded = crypto::base64_decode(rest)) {
+          const Secret plain(std::move(*decoded));
+          r.add(plain);
+          const auto colon = plain.reveal().find(':');
+          if (colon != std::string_view::npos) r.add(plain.reveal().substr(colon + 1));
+        }
+      }
+    }
+  }
+  return r;
+}
+
+bool is_local_identity_host(std::string_view host) {
+  if (url::is_loopback_host(host)) return true;
+  std::string h(host);
+  if (!h.empty() && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 16) == 0xA9FE;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LINKLOCAL(&v6)) return true;
+    static constexpr std::uint8_t kEc2Prefix[8] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0};
+    return std::memcmp(v6.s6_addr, kEc2Prefix, sizeof kEc2Prefix) == 0;
+  }
+  return false;
+}
+
+void check_ca_bundle(const std::string& path, std::string_view source) {
+  const std::string where = std::string(source) + "=" + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    throw Error(where + ": " + (err == ENOENT ? "no such file" : std::strerror(err)) +
+                    "; name a PEM file of CA certificates, or unset " + std::string(source),
+                ErrorCode::kInvalidInput);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(where + ": not a regular file; name a PEM file of CA certificates",
+                ErrorCode::kInvalidInput);
+  }
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (bio == nullptr) {
+    throw Error(where + ": cannot be read (check its permissions)", ErrorCode::kInvalidInput);
+  }
+  int certificates = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    ++certificates;
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  if (certificates == 0) {
+    throw Error(where +
+                    ": holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\"); name a PEM "
+                    "file of CA certificates (a DER file must be converted: openssl x509 -inform "
+                    "der -in ca.der -out ca.pem)",
+                ErrorCode::kInvalidInput);
+  }
+}
+
 namespace {
 
 using detail::curl_api;
+
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct Exchange {
   const BodySink* sink = nullptr;
@@ -69,11 +167,21 @@ struct Exchange {
   std::size_t received = 0;
   bool too_large = false;
   bool aborted = false;
+  // Timeouts the progress callback enforces (libcurl has no first-byte or idle timeout).
+  std::optional<SteadyTime> first_byte_by;
+  std::optional<std::chrono::milliseconds> idle;
+  bool got_first_byte = false;
+  SteadyTime last_data{};
+  bool first_byte_expired = false;
+  bool idle_expired = false;
+  // Set by the loopback guard when it refused an address.
+  bool guard_refused = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t n = size * count;
+  ex->last_data = std::chrono::steady_clock::now();
   ex->received += n;
   if (ex->received > ex->limit) {
     ex->too_large = true;
@@ -93,6 +201,13 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t n = size * count;
+  ex->got_first_byte = true;
+  ex->last_data = std::chrono::steady_clock::now();
+  ex->received += n;
+  if (ex->received > ex->limit) {
+    ex->too_large = true;
+    return 0;
+  }
   std::string_view line(data, n);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.rfind("HTTP/", 0) == 0) {
@@ -114,9 +229,23 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* ex = static_cast<Exchange*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  if (!ex->got_first_byte) {
+    if (ex->first_byte_by && now >= *ex->first_byte_by) {
+      ex->first_byte_expired = true;
+      return 1;
+    }
+  } else if (ex->idle && now - ex->last_data >= *ex->idle) {
+    ex->idle_expired = true;
+    return 1;
+  }
+  return 0;
+}
+
 // The loopback guard at the socket level: refuse any address outside 127/8 and ::1.
-curl_socket_t guarded_open_socket(void* /*user*/, curlsocktype /*purpose*/,
-                                  curl_sockaddr* address) {
+curl_socket_t guarded_open_socket(void* user, curlsocktype /*purpose*/, curl_sockaddr* address) {
   bool ok = false;
   if (address->family == AF_INET) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&address->addr);
@@ -125,7 +254,10 @@ curl_socket_t guarded_open_socket(void* /*user*/, curlsocktype /*purpose*/,
     const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
     ok = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
   }
-  if (!ok) return CURL_SOCKET_BAD;
+  if (!ok) {
+    static_cast<Exchange*>(user)->guard_refused = true;
+    return CURL_SOCKET_BAD;
+  }
   return ::socket(address->family, address->socktype, address->protocol);
 }
 
@@ -168,8 +300,37 @@ struct CurlTransport::Pool {
   }
 };
 
+namespace {
+
+// The user name and password in a proxy URL ("http://user:pass@proxy:3128"), which libcurl
+// sends as Proxy-Authorization: Basic base64(user:pass).
+void add_proxy_credentials(Redactor& r, std::string_view proxy) {
+  const auto scheme_end = proxy.find("://");
+  const std::string_view rest =
+      scheme_end == std::string_view::npos ? proxy : proxy.substr(scheme_end + 3);
+  const auto at = rest.find('@');
+  const auto slash = rest.find('/');
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return;
+  const std::string_view userinfo = rest.substr(0, at);
+  r.add(userinfo);
+  const Secret decoded(url::decode(userinfo));
+  r.add(decoded);
+  if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+    r.add(userinfo.substr(colon + 1));
+    r.add(url::decode(userinfo.substr(colon + 1)));
+  }
+}
+
+}  // namespace
+
 CurlTransport::CurlTransport(TransportOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
+  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
+      add_proxy_credentials(proxy_secrets_, v);
+    }
+  }
+}
 
 CurlTransport::~CurlTransport() = default;
 
@@ -179,13 +340,39 @@ Response CurlTransport::send_streaming(const Request& request, const BodySink& s
   return perform(request, &sink);
 }
 
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  std::string s = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 + 1000).substr(1);
+  while (s.back() == '0') s.pop_back();
+  return s + " s";
+}
+
+}  // namespace
+
 Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   const url::Url target = url::parse(request.url, "request URL");
   const std::string shown = loggable_url(request.url);
-  if (options_.loopback_only && !url::is_loopback_host(target.host)) {
+  const bool loopback_target = url::is_loopback_host(target.host);
+  if (options_.loopback_only && !loopback_target) {
     throw Error("refused to connect to " + shown +
                     ": the loopback-only guard allows 127.0.0.0/8 and ::1 only",
                 ErrorCode::kRefused);
+  }
+  if (options_.ca_bundle) {
+    // Checked once per transport: a missing or empty bundle would otherwise surface as a TLS
+    // verification failure whose advice ("trust its CA with …") the user already followed.
+    std::call_once(ca_checked_, [&] {
+      try {
+        check_ca_bundle(*options_.ca_bundle, options_.ca_bundle_source);
+      } catch (const Error& e) {
+        ca_problem_ = e.what();
+      }
+    });
+    if (!ca_problem_.empty()) throw Error(ca_problem_, ErrorCode::kInvalidInput);
   }
 
   const auto& api = curl_api();
@@ -201,7 +388,11 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   } release{pool_.get(), curl};
 
   Response response;
-  Exchange ex{sink, &response, options_.max_response_bytes};
+  Exchange ex{sink, &response, request.max_response_bytes.value_or(options_.max_response_bytes)};
+  const auto started = std::chrono::steady_clock::now();
+  if (request.first_byte_timeout) ex.first_byte_by = started + *request.first_byte_timeout;
+  if (sink != nullptr) ex.idle = request.idle_timeout;
+  ex.last_data = started;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
   api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -213,6 +404,14 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
                   static_cast<long>(std::max<long long>(1, request.connect_timeout.count())));
   api.easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                   static_cast<long>(std::max<long long>(1, request.timeout.count())));
+  if (ex.first_byte_by || ex.idle) {
+    api.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    api.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api.easy_setopt(curl, CURLOPT_XFERINFODATA, &ex);
+  }
+  // Identity endpoints on this machine hand out its credentials to whoever asks with the right
+  // header: their requests never go to a proxy, whatever http_proxy says.
+  if (is_local_identity_host(target.host)) api.easy_setopt(curl, CURLOPT_PROXY, "");
   api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   api.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
@@ -226,7 +425,7 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   }
   if (options_.loopback_only) {
     api.easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, guarded_open_socket);
-    api.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, nullptr);
+    api.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &ex);
   }
 
   if (request.method == "GET") {
@@ -247,7 +446,7 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   for (const auto& h : request.headers) {
     if (h.name.find_first_of("\r\n:") != std::string::npos ||
         h.value.find_first_of("\r\n") != std::string::npos) {
-      throw Error("header '" + h.name.substr(0, 64) +
+      throw Error("header '" + sanitize_untrusted(h.name, 64) +
                       "' contains CR, LF or ':' in its name or a "
                       "line break in its value; refusing to send it",
                   ErrorCode::kInvalidInput);
@@ -266,29 +465,64 @@ Response CurlTransport::perform(const Request& request, const BodySink* sink) {
   const CURLcode rc = api.easy_perform(curl);
   if (rc != CURLE_OK) {
     if (ex.too_large) {
-      throw Error("response from " + shown + " exceeds " +
-                      std::to_string(options_.max_response_bytes) + " bytes",
-                  ErrorCode::kNetwork);
+      throw Error("the answer from " + shown + " is larger than " + std::to_string(ex.limit) +
+                      " bytes; refusing to read more",
+                  ErrorCode::kInvalidInput);
     }
     if (ex.aborted)
       throw Error("transfer from " + shown + " aborted by the reader", ErrorCode::kNetwork);
-    const std::string detail =
-        error_buffer[0] != '\0' ? error_buffer.data() : api.easy_strerror(rc);
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-      throw Error("request to " + shown + " timed out after " +
-                      std::to_string(request.timeout.count()) + " ms (" + detail + ")",
+    if (ex.first_byte_expired) {
+      throw Error("request to " + shown + " timed out: no answer within " +
+                      seconds_text(*request.first_byte_timeout) + " (first-byte timeout)",
                   ErrorCode::kTimeout);
     }
-    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
-      throw Error("TLS verification of " + shown + " failed (" + detail +
-                      "); if a proxy or private CA signs this endpoint, trust its CA with "
-                      "--ca-bundle, AWS_CA_BUNDLE or SSL_CERT_FILE",
-                  ErrorCode::kNetwork);
+    if (ex.idle_expired) {
+      throw Error("the stream from " + shown + " stalled: nothing arrived for " +
+                      seconds_text(*request.idle_timeout) + " (idle timeout)",
+                  ErrorCode::kTimeout);
     }
-    if (rc == CURLE_COULDNT_CONNECT && options_.loopback_only) {
+    // libcurl's own words; a proxy's answer may show through them, so they are sanitised.
+    const std::string detail = sanitize_untrusted(
+        error_buffer[0] != '\0' ? error_buffer.data() : api.easy_strerror(rc), 300);
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      curl_off_t connected_us = 0;
+      api.easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected_us);
+      if (connected_us == 0) {
+        throw Error("request to " + shown + " timed out: could not connect within " +
+                        seconds_text(request.connect_timeout) + " (connect timeout)",
+                    ErrorCode::kTimeout);
+      }
+      if (!ex.got_first_byte) {
+        throw Error(
+            "request to " + shown + " timed out: no answer within " + seconds_text(request.timeout),
+            ErrorCode::kTimeout);
+      }
+      throw Error("request to " + shown + " timed out: the answer did not finish within " +
+                      seconds_text(request.timeout),
+                  ErrorCode::kTimeout);
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+        rc == CURLE_SSL_CERTPROBLEM) {
+      std::string advice =
+          "if a proxy or private CA signs this endpoint, trust its CA with --ca-bundle, "
+          "AWS_CA_BUNDLE or SSL_CERT_FILE";
+      if (options_.ca_bundle) {
+        advice = "the CA bundle in use (" + options_.ca_bundle_source + "=" + *options_.ca_bundle +
+                 ") and the system store do not hold the CA that signed it; check that the "
+                 "bundle is the right one and that the endpoint's name matches its certificate";
+      }
+      throw Error("TLS verification of " + shown + " failed (" + detail + "); " + advice,
+                  ErrorCode::kNetwork, /*transient=*/false);
+    }
+    if (rc == CURLE_COULDNT_CONNECT && ex.guard_refused) {
       throw Error("could not connect to " + shown + " (" + detail +
                       "); with the loopback-only guard on, only 127.0.0.0/8 and ::1 are reachable",
-                  ErrorCode::kNetwork);
+                  ErrorCode::kNetwork, /*transient=*/false);
+    }
+    if (rc == CURLE_COULDNT_CONNECT && loopback_target) {
+      // Nothing listens on that port of this machine: asking again will not change that.
+      throw Error("could not connect to " + shown + " (" + detail + "): nothing is listening there",
+                  ErrorCode::kNetwork, /*transient=*/false);
     }
     throw Error("request to " + shown + " failed: " + detail, ErrorCode::kNetwork);
   }

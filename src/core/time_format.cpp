@@ -39,6 +39,34 @@ std::tm to_utc_tm(TimePoint t) {
 
 }  // namespace
 
+std::optional<TimePoint> parse_http_date(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  // "Sun, 06 Nov 1994 08:49:37 GMT": 29 characters.
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  const auto month_at = kMonths.find(text.substr(8, 3));
+  if (month_at == std::string_view::npos || month_at % 3 != 0) return std::nullopt;
+  std::size_t pos = 5;
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (!read_digits(text, pos, 2, day)) return std::nullopt;
+  pos = 12;
+  if (!read_digits(text, pos, 4, year)) return std::nullopt;
+  pos = 17;
+  if (!read_digits(text, pos, 2, hour) || !expect(text, pos, ':') ||
+      !read_digits(text, pos, 2, minute) || !expect(text, pos, ':') ||
+      !read_digits(text, pos, 2, second)) {
+    return std::nullopt;
+  }
+  char iso[32];
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
+                static_cast<int>(month_at / 3 + 1), day, hour, minute, second);
+  return parse_iso8601(iso);
+}
+
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);

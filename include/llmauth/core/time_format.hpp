@@ -1,5 +1,5 @@
 // Timestamps as the services spell them: ISO 8601 / RFC 3339 (credential expiry), the compact
-// SigV4 forms (20150830T123600Z, 20150830), and epoch seconds.
+// SigV4 forms (20150830T123600Z, 20150830), HTTP dates, and epoch seconds.
 #pragma once
 
 #include <optional>
@@ -13,6 +13,10 @@ namespace llmauth::timefmt {
 // Parses "2026-01-02T03:04:05Z", "2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05+01:00",
 // "2026-01-02 03:04:05Z" and the compact "20260102T030405Z". nullopt when it is none of these.
 std::optional<TimePoint> parse_iso8601(std::string_view text);
+
+// An HTTP date in the IMF-fixdate form RFC 9110 makes senders use: "Sun, 06 Nov 1994 08:49:37
+// GMT" (Date, Retry-After, Expires). nullopt for anything else.
+std::optional<TimePoint> parse_http_date(std::string_view text);
 
 // "2026-01-02T03:04:05Z" (UTC, whole seconds).
 std::string format_iso8601(TimePoint t);

@@ -152,10 +152,109 @@ TEST(Retry, TransportErrors_RetriedThenRethrown) {
     send_with_retries(all, {}, {}, s.fn());
     FAIL() << "expected a throw";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "last");
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("last", 0), 0u) << what;  // the last error, saying how many were made
+    EXPECT_NE(what.find("after 4 attempts in"), std::string::npos) << what;
     EXPECT_EQ(e.code(), ErrorCode::kTimeout);
   }
   EXPECT_EQ(all.calls, 4);
+}
+
+TEST(Retry, PermanentTransportErrors_NotRetried) {
+  // A TLS verification failure or a refused loopback port does not get better by asking again.
+  ScriptedTransport t({Error("TLS verification failed", ErrorCode::kNetwork, false), status(200)});
+  FakeSleeper s;
+  EXPECT_THROW(send_with_retries(t, {}, {}, s.fn()), Error);
+  EXPECT_EQ(t.calls, 1);
+  EXPECT_TRUE(s.slept.empty());
+}
+
+TEST(Call, Deadline_NoPauseThatWouldOutlastIt) {
+  // 503s forever, 800 ms initial backoff, a 2 s deadline: the fake sleeps count as time passed.
+  ScriptedTransport t({status(503), status(503), status(503), status(503)});
+  FakeSleeper s;
+  CallOptions o;
+  o.deadline = milliseconds(2000);
+  o.sleep = s.fn();
+  const Response r = call(t, {}, o);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_LT(t.calls, 4);  // gave up before the attempts ran out
+  milliseconds total{0};
+  for (auto d : s.slept) total += d;
+  EXPECT_LT(total.count(), 2000);
+  EXPECT_EQ(r.attempts, t.calls);
+  EXPECT_NE(attempts_note(r).find(std::to_string(t.calls) + " attempts"), std::string::npos);
+}
+
+TEST(Call, Deadline_ShrinksEachAttemptsTimeouts) {
+  struct Recording final : Transport {
+    std::vector<Request> seen;
+    Response send(const Request& r) override {
+      seen.push_back(r);
+      Response out;
+      out.status = 200;
+      return out;
+    }
+    Response send_streaming(const Request& r, const BodySink&) override { return send(r); }
+  } t;
+  Request req;
+  req.timeout = std::chrono::seconds(30);
+  req.connect_timeout = std::chrono::seconds(10);
+  CallOptions o;
+  o.deadline = milliseconds(3000);
+  call(t, req, o);
+  ASSERT_EQ(t.seen.size(), 1u);
+  EXPECT_LE(t.seen[0].timeout.count(), 3000);
+  EXPECT_LE(t.seen[0].connect_timeout.count(), 3000);
+  ASSERT_TRUE(t.seen[0].first_byte_timeout.has_value());
+  EXPECT_LE(t.seen[0].first_byte_timeout->count(), 3000);
+}
+
+TEST(Call, RefreshVerdict_RetriesOnceAtOnceWithoutCountingAgainstTheBudget) {
+  ScriptedTransport t({status(401), status(401), status(200)});
+  FakeSleeper s;
+  CallOptions o;
+  o.sleep = s.fn();
+  int prepared = 0;
+  o.prepare = [&](Request&) { ++prepared; };
+  o.judge = [](const Response& r) {
+    return r.status == 401 ? Verdict::kRetryAfterRefresh : Verdict::kDone;
+  };
+  EXPECT_EQ(call(t, {}, o).status, 401);  // a second 401 after the refresh is the answer
+  EXPECT_EQ(t.calls, 2);
+  EXPECT_EQ(prepared, 2);  // authorized again for the retry
+  EXPECT_TRUE(s.slept.empty());
+}
+
+TEST(Call, StreamNeverRetriedOnceItsBodyReachedTheSink) {
+  struct HalfStream final : Transport {
+    int calls = 0;
+    Response send(const Request&) override { throw Error("unused"); }
+    Response send_streaming(const Request&, const BodySink& sink) override {
+      ++calls;
+      sink("data: partial\n\n");
+      throw Error("connection reset", ErrorCode::kNetwork);
+    }
+  } t;
+  FakeSleeper s;
+  CallOptions o;
+  o.sleep = s.fn();
+  const BodySink sink = [](std::string_view) { return true; };
+  o.sink = &sink;
+  EXPECT_THROW(call(t, {}, o), Error);
+  EXPECT_EQ(t.calls, 1);
+}
+
+TEST(Call, TransportErrorMessage_IsScrubbedOfTheRequestsSecrets) {
+  ScriptedTransport t({Error("proxy said: bad key key-0123456789", ErrorCode::kNetwork, false)});
+  Request r;
+  r.headers = {{"api-key", "key-0123456789"}};
+  try {
+    call(t, r, {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("key-0123456789"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Retry, RefusedDestinationAndOtherErrors_NotRetried) {

@@ -19,11 +19,21 @@ TEST(TimeFormat, ParsesTheShapesServicesSend) {
 }
 
 TEST(TimeFormat, RejectsAmbiguousOrBrokenTimes) {
-  for (const char* bad : {"", "2015-08-30", "2015-08-30T12:36:00", "2015-13-01T00:00:00Z",
-                          "2015-02-30T00:00:00Z", "tomorrow", "2015-08-30T12:36:00Zjunk",
-                          "2015-08-30T12:36:00."}) {
+  for (const char* bad :
+       {"", "2015-08-30", "2015-08-30T12:36:00", "2015-13-01T00:00:00Z", "2015-02-30T00:00:00Z",
+        "tomorrow", "2015-08-30T12:36:00Zjunk", "2015-08-30T12:36:00."}) {
     EXPECT_FALSE(parse_iso8601(bad)) << bad;
   }
+}
+
+TEST(TimeFormat, HttpDates) {
+  EXPECT_EQ(format_iso8601(*parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")),
+            "1994-11-06T08:49:37Z");
+  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));  // RFC 850: not sent today
+  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"));
+  EXPECT_FALSE(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"));
+  EXPECT_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
+  EXPECT_FALSE(parse_http_date(""));
 }
 
 TEST(TimeFormat, AmzForms) {
