@@ -111,13 +111,14 @@ std::shared_ptr<const AccessToken> TokenCache::get_token(const TokenRequest& req
   const std::uint64_t generation = generation_.load(std::memory_order_acquire);
   if (view.generation != generation) {
     // Rebuild this thread's view, keeping the per-thread pointers of unchanged entries.
-    auto snapshot = snapshot_.load(std::memory_order_acquire);
+    auto snapshot = snapshot_.load();
     std::vector<LocalEntry> entries;
     entries.reserve(snapshot->entries.size());
     for (const auto& e : snapshot->entries) {
       const auto old = std::find_if(view.entries.begin(), view.entries.end(),
                                     [&](const LocalEntry& l) { return l.entry == e.get(); });
-      entries.push_back({e.get(), old != view.entries.end() ? old->token : thread_private(e->token)});
+      entries.push_back(
+          {e.get(), old != view.entries.end() ? old->token : thread_private(e->token)});
     }
     view.entries = std::move(entries);
     view.snapshot = std::move(snapshot);
@@ -137,8 +138,9 @@ std::shared_ptr<const AccessToken> TokenCache::get_token(const TokenRequest& req
   return get_token_slow(request);
 }
 
-std::shared_ptr<const TokenCache::Entry> TokenCache::find_locked(const TokenRequest& request) const {
-  const auto snapshot = snapshot_.load(std::memory_order_acquire);
+std::shared_ptr<const TokenCache::Entry> TokenCache::find_locked(
+    const TokenRequest& request) const {
+  const auto snapshot = snapshot_.load();
   for (const auto& e : snapshot->entries) {
     if (e->request == request) return e;
   }
@@ -146,7 +148,7 @@ std::shared_ptr<const TokenCache::Entry> TokenCache::find_locked(const TokenRequ
 }
 
 void TokenCache::publish_locked(const TokenRequest& request, std::shared_ptr<const Entry> entry) {
-  const auto old = snapshot_.load(std::memory_order_acquire);
+  const auto old = snapshot_.load();
   auto next = std::make_shared<Snapshot>();
   next->entries.reserve(old->entries.size() + 1);
   bool replaced = false;
@@ -159,7 +161,7 @@ void TokenCache::publish_locked(const TokenRequest& request, std::shared_ptr<con
     }
   }
   if (!replaced && entry) next->entries.push_back(std::move(entry));
-  snapshot_.store(std::move(next), std::memory_order_release);
+  snapshot_.store(std::move(next));
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
@@ -183,6 +185,12 @@ std::shared_ptr<const AccessToken> TokenCache::get_token_slow(const TokenRequest
       if (valid) return current->token;  // being refreshed: keep serving the valid one
     } else {
       if (valid && now < current->next_try) return current->token;  // backing off
+      if (!valid) {
+        // The last fetch failed not long ago: its error again, without asking the source.
+        for (const auto& f : failures_) {
+          if (f.request == request && now < f.next_try) std::rethrow_exception(f.error);
+        }
+      }
       flight = std::make_shared<Flight>(request);
       flights_.push_back(flight);
       leader = true;
@@ -217,6 +225,7 @@ std::shared_ptr<const AccessToken> TokenCache::get_token_slow(const TokenRequest
   {
     std::lock_guard lock(mutex_);
     flights_.erase(std::remove(flights_.begin(), flights_.end(), flight), flights_.end());
+    std::erase_if(failures_, [&](const Failure& f) { return f.request == request; });
     const TimePoint now = clock_->now();
     if (fresh) {
       const auto lifetime = fresh->expires_on - now;
@@ -224,20 +233,22 @@ std::shared_ptr<const AccessToken> TokenCache::get_token_slow(const TokenRequest
       if (fresh->refresh_on && *fresh->refresh_on > now && *fresh->refresh_on < fresh->expires_on) {
         refresh_at = *fresh->refresh_on;
       } else {
-        const auto before =
-            std::min<TimePoint::duration>(options_.refresh_before, lifetime / 2);
+        const auto before = std::min<TimePoint::duration>(options_.refresh_before, lifetime / 2);
         refresh_at = fresh->expires_on - before;
       }
-      publish_locked(request, std::make_shared<const Entry>(request, fresh, refresh_at, refresh_at));
+      publish_locked(request,
+                     std::make_shared<const Entry>(request, fresh, refresh_at, refresh_at));
       serve = fresh;
     } else {
       // Keep a still-valid token in service and wait before the next try.
       const auto latest = find_locked(request);
       if (latest && now < latest->expires_at) {
-        publish_locked(request, std::make_shared<const Entry>(
-                                    request, latest->token, latest->refresh_at,
-                                    now + options_.failure_backoff));
+        publish_locked(request,
+                       std::make_shared<const Entry>(request, latest->token, latest->refresh_at,
+                                                     now + options_.failure_backoff));
         serve = latest->token;
+      } else {
+        failures_.push_back({request, now + options_.failure_backoff, error});
       }
     }
   }
@@ -254,12 +265,14 @@ std::shared_ptr<const AccessToken> TokenCache::get_token_slow(const TokenRequest
 
 void TokenCache::invalidate(const TokenRequest& request) {
   std::lock_guard lock(mutex_);
+  std::erase_if(failures_, [&](const Failure& f) { return f.request == request; });
   publish_locked(request, nullptr);
 }
 
 void TokenCache::clear() {
   std::lock_guard lock(mutex_);
-  snapshot_.store(std::make_shared<const Snapshot>(), std::memory_order_release);
+  failures_.clear();
+  snapshot_.store(std::make_shared<const Snapshot>());
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 

@@ -8,8 +8,10 @@
 //    is being refreshed the other callers keep getting it; when there is no valid token they
 //    wait for that one refresh and share its result (or its error);
 //  - a failed refresh keeps the still-valid token in service and is retried no sooner than
-//    `failure_backoff` (30 s) later; once the token has expired, callers get the error;
-//  - a token that comes back already expired is an error.
+//    `failure_backoff` (30 s) later; once the token has expired (or when there never was one),
+//    callers get the error — the same one, without asking the source again, until the backoff
+//    has passed;
+//  - a token that comes back already expired is an error (and backs off the same way).
 //
 // The hot path (a fresh cached token) takes no lock and does no I/O: each thread keeps its own
 // view of an immutable snapshot, checked against an atomic generation counter, and hands out
@@ -21,12 +23,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "llmauth/azure/token_credential.hpp"
 #include "llmauth/core/clock.hpp"
+#include "llmauth/core/published.hpp"
 
 namespace llmauth::azure {
 
@@ -37,7 +41,8 @@ struct TokenCacheOptions {
 
 class TokenCache final : public TokenCredential {
  public:
-  TokenCache(CredentialPtr inner, std::shared_ptr<const Clock> clock, TokenCacheOptions options = {});
+  TokenCache(CredentialPtr inner, std::shared_ptr<const Clock> clock,
+             TokenCacheOptions options = {});
   ~TokenCache() override;
   TokenCache(const TokenCache&) = delete;
   TokenCache& operator=(const TokenCache&) = delete;
@@ -70,10 +75,16 @@ class TokenCache final : public TokenCredential {
   const std::uint64_t id_;
 
   alignas(64) std::atomic<std::uint64_t> generation_{1};
-  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  Published<Snapshot> snapshot_;
 
   alignas(64) std::mutex mutex_;  // writers and the flight list; never held during a fetch
   std::vector<std::shared_ptr<Flight>> flights_;
+  struct Failure {
+    TokenRequest request;
+    TimePoint next_try;
+    std::exception_ptr error;
+  };
+  std::vector<Failure> failures_;  // requests with no valid token whose last fetch failed
 };
 
 }  // namespace llmauth::azure

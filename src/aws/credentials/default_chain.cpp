@@ -18,7 +18,8 @@ DefaultChain::DefaultChain(Ambient ambient, DefaultChainOptions options)
   profile_options.env_web_identity = !explicit_profile;
   providers_.push_back(std::make_shared<ProfileProvider>(ambient_, profile_, profile_options));
   providers_.push_back(std::make_shared<ContainerProvider>(ambient_, options_.providers.container));
-  providers_.push_back(std::make_shared<InstanceMetadataProvider>(ambient_, options_.providers.imds));
+  providers_.push_back(
+      std::make_shared<InstanceMetadataProvider>(ambient_, options_.providers.imds));
 }
 
 std::vector<Attempt> DefaultChain::attempts() const {
@@ -36,6 +37,29 @@ std::optional<std::string> DefaultChain::region() const {
   return resolve_region(ambient_, profile ? &*profile : nullptr);
 }
 
+void DefaultChain::check_profile_named_by_environment() const {
+  // AWS_PROFILE naming a profile that exists nowhere is an error even when environment keys are
+  // set, as in botocore (ProfileNotFound): the user asked for that profile, and silently using
+  // other credentials would sign as someone else.
+  if (options_.profile) return;
+  const char* variable = ambient_.env("AWS_PROFILE")           ? "AWS_PROFILE"
+                         : ambient_.env("AWS_DEFAULT_PROFILE") ? "AWS_DEFAULT_PROFILE"
+                                                               : nullptr;
+  if (variable == nullptr) return;
+  std::optional<SharedConfig> config;
+  try {
+    config = SharedConfig::load(ambient_);
+  } catch (const Error& e) {
+    throw ChainError(std::string(variable) + "=" + profile_ + ": " + e.what(),
+                     {{"profile", Attempt::Outcome::kFailed, e.what()}}, e.code());
+  }
+  if (config->merged(profile_)) return;
+  const std::string message = config->not_found_message(profile_) + " (named by " + variable +
+                              "; unset it to use the environment's keys)";
+  throw ChainError(message, {{"profile", Attempt::Outcome::kFailed, message}},
+                   ErrorCode::kInvalidInput);
+}
+
 void DefaultChain::invalidate() {
   std::lock_guard lock(mutex_);
   if (winner_) winner_->invalidate();
@@ -48,7 +72,17 @@ std::shared_ptr<const Credentials> DefaultChain::resolve() {
     winner = winner_;
   }
   if (winner) return winner->resolve();
+  // The first walk runs once however many threads ask: they share its credentials (or error),
+  // so N simultaneous first requests make one AssumeRole call, not N.
+  return walk_.run([this] { return walk(); });
+}
 
+std::shared_ptr<const Credentials> DefaultChain::walk() {
+  {
+    std::lock_guard lock(mutex_);
+    if (winner_) return winner_->resolve();  // a walk that ended while this one was queued
+  }
+  check_profile_named_by_environment();
   std::vector<Attempt> attempts;
   for (const auto& provider : providers_) {
     auto cached = std::make_shared<Refreshing>(provider, ambient_.clock_ptr(), options_.windows);

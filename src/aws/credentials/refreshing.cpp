@@ -14,67 +14,86 @@ Refreshing::Refreshing(ProviderPtr inner, std::shared_ptr<const Clock> clock,
 void Refreshing::invalidate() { entry_.store(nullptr); }
 
 std::shared_ptr<const Credentials> Refreshing::resolve() {
-  auto current = entry_.load(std::memory_order_acquire);
+  const auto current = entry_.load();
   const TimePoint now = clock_->now();
-  if (current && now < current->advisory_at) return current->credentials;  // the hot path
+  if (current && current->credentials && now < current->advisory_at) {
+    return current->credentials;  // the hot path
+  }
+  const bool valid = current && current->credentials && now < current->expires_at;
+  const bool backing_off = current && now < current->next_try;
 
-  if (current && now < current->mandatory_at) {
-    // Advisory window: one caller tries; everyone else keeps the current credentials.
-    if (now >= current->next_advisory_try) {
-      std::unique_lock lock(refresh_mutex_, std::try_to_lock);
-      if (lock.owns_lock()) {
-        try {
-          return refresh_locked(current, /*mandatory=*/false)->credentials;
-        } catch (const Error&) {
-          // Keep serving what we have; refresh_locked recorded the backoff.
+  if (valid) {
+    if (backing_off) return current->credentials;
+    if (now < current->mandatory_at) {
+      // Advisory window: one caller refreshes; nobody waits for it.
+      std::shared_ptr<const Entry> fresh;
+      try {
+        if (flight_.try_run([this] { return refresh(); }, fresh) && fresh->credentials &&
+            !fresh->failure) {
+          return fresh->credentials;
         }
+      } catch (const Error&) {
+        // Recorded with its backoff by refresh(); the current credentials are still good.
       }
+      return current->credentials;
+    }
+    // Mandatory window: wait for the one refresh; if it fails, what we hold is still valid.
+    try {
+      const auto fresh = flight_.run([this] { return refresh(); });
+      if (fresh->credentials && !fresh->failure) return fresh->credentials;
+    } catch (const Error&) {
     }
     return current->credentials;
   }
 
-  std::lock_guard lock(refresh_mutex_);
-  return refresh_locked(current, /*mandatory=*/true)->credentials;
+  // Nothing valid: every caller waits for the one fetch and shares its outcome.
+  if (backing_off && current->failure) std::rethrow_exception(current->failure);
+  return flight_.run([this] { return refresh(); })->credentials;
 }
 
-std::shared_ptr<const Refreshing::Entry> Refreshing::refresh_locked(
-    const std::shared_ptr<const Entry>& seen, bool mandatory) {
-  // Another thread may have refreshed while this one waited for the lock.
-  auto current = entry_.load(std::memory_order_acquire);
-  TimePoint now = clock_->now();
-  if (current && current != seen && now < current->mandatory_at) return current;
-
+std::shared_ptr<const Refreshing::Entry> Refreshing::refresh() {
+  const auto before = entry_.load();
   std::shared_ptr<const Credentials> fresh;
+  std::exception_ptr failure;
   try {
     fresh = inner_->resolve();
-  } catch (const Error&) {
-    if (!mandatory && current) {
-      auto backoff = std::make_shared<Entry>(*current);
-      backoff->next_advisory_try = now + windows_.failure_backoff;
-      entry_.store(backoff, std::memory_order_release);
+    const TimePoint now = clock_->now();
+    if (!fresh) throw Error(inner_->name() + " returned no credentials");
+    if (fresh->expired_at(now)) {
+      throw Error(inner_->name() + " returned credentials that expired at " +
+                  timefmt::format_iso8601(*fresh->expiration) + " (" +
+                  timefmt::describe_remaining(*fresh->expiration, now) +
+                  "); check the source and the system clock");
     }
-    throw;
+  } catch (const Error&) {
+    failure = std::current_exception();
   }
-  now = clock_->now();
-  if (fresh->expired_at(now)) {
-    throw Error(inner_->name() + " returned credentials that expired at " +
-                timefmt::format_iso8601(*fresh->expiration) + " (" +
-                timefmt::describe_remaining(*fresh->expiration, now) +
-                "); check the source and the system clock");
-  }
+
+  const TimePoint now = clock_->now();
   auto entry = std::make_shared<Entry>();
+  if (failure) {
+    // Keep what we had (still served while valid) and remember the failure for the backoff.
+    if (before) {
+      entry->credentials = before->credentials;
+      entry->advisory_at = before->advisory_at;
+      entry->mandatory_at = before->mandatory_at;
+      entry->expires_at = before->expires_at;
+    }
+    entry->next_try = now + windows_.failure_backoff;
+    entry->failure = failure;
+    entry_.store(entry);
+    std::rethrow_exception(failure);
+  }
   entry->credentials = fresh;
-  if (!fresh->expiration) {
-    entry->advisory_at = entry->mandatory_at = TimePoint::max();
-  } else {
+  if (fresh->expiration) {
     const auto lifetime = *fresh->expiration - now;
     const auto advisory = std::min<TimePoint::duration>(windows_.advisory, lifetime / 2);
     const auto mandatory = std::min<TimePoint::duration>(windows_.mandatory, lifetime / 4);
+    entry->expires_at = *fresh->expiration;
     entry->advisory_at = *fresh->expiration - advisory;
     entry->mandatory_at = *fresh->expiration - mandatory;
   }
-  entry->next_advisory_try = entry->advisory_at;
-  entry_.store(entry, std::memory_order_release);
+  entry_.store(entry);
   return entry;
 }
 

@@ -3,7 +3,10 @@
 //   config file) → container (ECS / EKS Pod Identity) → instance metadata (IMDSv2).
 // The profile is AWS_PROFILE (or AWS_DEFAULT_PROFILE, else "default"). An explicit profile
 // (--profile, a provider config) skips the environment provider, as botocore does for a
-// profile given to the session.
+// profile given to the session. A profile named by AWS_PROFILE that exists in neither file is an
+// error, even when AWS_ACCESS_KEY_ID is set (botocore's ProfileNotFound).
+//
+// The first walk runs once however many threads ask (they share its outcome).
 //
 // A source that is not configured is skipped; the first that is configured decides: it gives
 // credentials or its error stops the chain. Every attempt is recorded (attempts()), and the
@@ -18,7 +21,9 @@
 
 #include "llmauth/aws/credentials/profile_provider.hpp"
 #include "llmauth/aws/credentials/refreshing.hpp"
+#include "llmauth/aws/shared_config.hpp"
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/single_flight.hpp"
 
 namespace llmauth::aws {
 
@@ -62,6 +67,9 @@ class DefaultChain final : public CredentialsProvider {
   void invalidate();
 
  private:
+  std::shared_ptr<const Credentials> walk();
+  void check_profile_named_by_environment() const;
+
   Ambient ambient_;
   DefaultChainOptions options_;
   std::string profile_;
@@ -69,6 +77,7 @@ class DefaultChain final : public CredentialsProvider {
   mutable std::mutex mutex_;
   std::vector<Attempt> attempts_;
   std::shared_ptr<Refreshing> winner_;
+  SingleFlight<Credentials> walk_;
 };
 
 }  // namespace llmauth::aws

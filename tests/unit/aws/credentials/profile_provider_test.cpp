@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <thread>
+#include <vector>
+
 #include "llmauth/aws/credentials/default_chain.hpp"
 #include "support/test_support.hpp"
 #include "unit/aws/credentials/sso_test_world.hpp"
@@ -40,8 +44,9 @@ std::string error_of(CredentialsProvider& p) {
 }
 
 TEST(ProfileProvider, CredentialsFileStaticKeys) {
-  Files f("", "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = devsecret\n"
-              "aws_session_token = devtoken\n");
+  Files f("",
+          "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = devsecret\n"
+          "aws_session_token = devtoken\n");
   ProfileProvider p(f.ambient(), "dev");
   const auto c = p.resolve();
   EXPECT_EQ(c->access_key_id, "AKIADEV");
@@ -113,9 +118,10 @@ TEST(ProfileProvider, RoleArnWithoutSourceIsAnError) {
 }
 
 TEST(ProfileProvider, RoleArnWithBothSourcesIsAnError) {
-  Files f("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = a\n"
-          "credential_source = Environment\n",
-          "");
+  Files f(
+      "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = a\n"
+      "credential_source = Environment\n",
+      "");
   ProfileProvider p(f.ambient(), "r");
   EXPECT_NE(error_of(p).find("both source_profile and credential_source"), std::string::npos);
 }
@@ -128,17 +134,19 @@ TEST(ProfileProvider, UnknownCredentialSourceListsValidOnes) {
 }
 
 TEST(ProfileProvider, MfaSerialIsRefusedClearlyInsteadOfHanging) {
-  Files f("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\n"
-          "mfa_serial = arn:aws:iam::123456789012:mfa/me\n",
-          "[base]\naws_access_key_id = A\naws_secret_access_key = s\n");
+  Files f(
+      "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\n"
+      "mfa_serial = arn:aws:iam::123456789012:mfa/me\n",
+      "[base]\naws_access_key_id = A\naws_secret_access_key = s\n");
   ProfileProvider p(f.ambient(), "r");
   EXPECT_NE(error_of(p).find("interactive MFA code"), std::string::npos);
 }
 
 TEST(ProfileProvider, SourceProfileCycleIsRejected) {
-  Files f("[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
-          "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n",
-          "");
+  Files f(
+      "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
+      "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n",
+      "");
   ProfileProvider p(f.ambient(), "a");
   const auto e = error_of(p);
   EXPECT_NE(e.find("cycle: a -> b -> a"), std::string::npos) << e;
@@ -151,9 +159,10 @@ TEST(ProfileProvider, SelfReferenceWithoutKeysIsACycle) {
 }
 
 TEST(ProfileProvider, SourceProfileWithoutCredentialsIsAnError) {
-  Files f("[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = empty\n"
-          "[profile empty]\nregion = us-east-1\n",
-          "");
+  Files f(
+      "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = empty\n"
+      "[profile empty]\nregion = us-east-1\n",
+      "");
   ProfileProvider p(f.ambient(), "a");
   const auto e = error_of(p);
   EXPECT_EQ(e.rfind("UNAVAILABLE", 0), std::string::npos) << e;
@@ -208,6 +217,48 @@ TEST(DefaultChain, AwsProfileNamingAMissingProfileIsAnError) {
     EXPECT_NE(e.code(), ErrorCode::kUnavailable);
     EXPECT_NE(std::string(e.what()).find("profile 'nope' was not found"), std::string::npos);
   }
+}
+
+TEST(DefaultChain, AwsProfileNamingAMissingProfile_IsAnErrorEvenWithEnvironmentKeys) {
+  // botocore: ProfileNotFound, whatever AWS_ACCESS_KEY_ID says. Signing with the environment's
+  // keys instead would act as an identity the user did not ask for.
+  Files f("[profile dev]\nregion = us-east-1\n", "");
+  DefaultChain chain(f.ambient(
+      {{"AWS_PROFILE", "prod"}, {"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", "e"}}));
+  try {
+    chain.resolve();
+    FAIL() << "the environment's keys were used";
+  } catch (const ChainError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("profile 'prod' was not found"), std::string::npos) << what;
+    EXPECT_NE(what.find("AWS_PROFILE"), std::string::npos) << what;
+    EXPECT_NE(what.find("dev"), std::string::npos) << what;  // the profiles there are
+  }
+}
+
+TEST(DefaultChain, ConcurrentFirstCalls_WalkTheChainOnce) {
+  // 16 threads ask a cold chain at once; the profile's credential_process counts its runs.
+  TempDir d;
+  const auto counter = d.path() / "runs";
+  const auto cmd = d.write("creds.sh",
+                           "#!/bin/sh\necho run >> '" + counter.string() +
+                               "'\nsleep 0.3\necho '{\"Version\":1,\"AccessKeyId\":\"AKIAPROC\","
+                               "\"SecretAccessKey\":\"procsecret\"}'\n",
+                           std::filesystem::perms::owner_all)
+                       .string();
+  Files f("[default]\ncredential_process = " + cmd + "\n", "");
+  DefaultChain chain(f.ambient({{"PATH", "/usr/bin:/bin"}}));
+  std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<const Credentials>> got(16);
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] { got[static_cast<std::size_t>(i)] = chain.resolve(); });
+  }
+  for (auto& t : threads) t.join();
+  std::ifstream runs(counter);
+  int lines = 0;
+  for (std::string line; std::getline(runs, line);) ++lines;
+  EXPECT_EQ(lines, 1);
+  for (const auto& c : got) EXPECT_EQ(c, got[0]);  // one credential set, shared
 }
 
 TEST(DefaultChain, NothingConfiguredListsEveryAttempt) {

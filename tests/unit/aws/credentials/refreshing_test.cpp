@@ -73,14 +73,60 @@ TEST(Refreshing, FailedAdvisoryRefreshKeepsServingAndBacksOff) {
   EXPECT_EQ(f.inner->calls, 3);
 }
 
-TEST(Refreshing, FailedMandatoryRefreshIsAnError) {
+TEST(Refreshing, FailedMandatoryRefresh_KeepsServingCredentialsThatHaveNotExpired) {
+  // An STS outage 9 minutes before expiry: the credentials are good for 9 more minutes, so
+  // callers keep getting them (botocore would fail here); the source is asked again only
+  // after the backoff.
   Fixture f;
   f.refreshing.resolve();
   f.clock->advance(3600s - 9min);
   f.inner->fail = true;
-  EXPECT_THROW(f.refreshing.resolve(), Error);
+  EXPECT_EQ(f.refreshing.resolve()->access_key_id, "AKIA1");
+  EXPECT_EQ(f.refreshing.resolve()->access_key_id, "AKIA1");
+  EXPECT_EQ(f.inner->calls, 2);
+  f.clock->advance(11s);
   f.inner->fail = false;
   EXPECT_EQ(f.refreshing.resolve()->access_key_id, "AKIA3");
+}
+
+TEST(Refreshing, FailedRefreshAfterExpiry_IsAnErrorSharedDuringTheBackoff) {
+  Fixture f;
+  f.refreshing.resolve();
+  f.clock->advance(3601s);
+  f.inner->fail = true;
+  for (int i = 0; i < 1000; ++i) EXPECT_THROW(f.refreshing.resolve(), Error);
+  EXPECT_EQ(f.inner->calls, 2);  // one failed fetch; the other 999 got its error
+  f.clock->advance(11s);
+  EXPECT_THROW(f.refreshing.resolve(), Error);
+  EXPECT_EQ(f.inner->calls, 3);
+}
+
+TEST(Refreshing, SourceReturningExpiredCredentials_IsNotAskedOnEveryCall) {
+  auto clock = std::make_shared<FakeClock>(TimePoint{} + 1000000h);
+  auto inner = std::make_shared<CountingProvider>(clock, -5s);
+  Refreshing r(inner, clock);
+  for (int i = 0; i < 1000; ++i) EXPECT_THROW(r.resolve(), Error);
+  EXPECT_EQ(inner->calls, 1);
+}
+
+TEST(Refreshing, ColdStartFailure_IsOneSourceCallSharedByEveryWaitingThread) {
+  Fixture f;
+  f.inner->fail = true;
+  f.inner->slow = true;  // 50 ms per call: every thread arrives while the first call runs
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      try {
+        f.refreshing.resolve();
+      } catch (const Error&) {
+        ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, 16);
+  EXPECT_EQ(f.inner->calls, 1);
 }
 
 TEST(Refreshing, AlreadyExpiredCredentialsAreAnError) {
