@@ -10,11 +10,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string_view>
-#include <filesystem>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/redactor.hpp"
 
 extern char** environ;
 
@@ -24,7 +25,8 @@ namespace {
 struct Pipe {
   int fd[2] = {-1, -1};
   Pipe() {
-    if (pipe2(fd, O_CLOEXEC) != 0) throw Error("cannot create a pipe: " + std::string(strerror(errno)));
+    if (pipe2(fd, O_CLOEXEC) != 0)
+      throw Error("cannot create a pipe: " + std::string(strerror(errno)));
   }
   ~Pipe() {
     for (int f : fd)
@@ -119,8 +121,9 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (options.new_process_group) flags |= POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setflags(&attr, flags);
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t none, all;
   sigemptyset(&none);
@@ -153,7 +156,8 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::size_t total = 0;
   // fds[2] is the child's stdin while there is something left to write to it.
-  pollfd fds[3] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0},
+  pollfd fds[3] = {{out.fd[0], POLLIN, 0},
+                   {err.fd[0], POLLIN, 0},
                    {in && in->fd[1] >= 0 ? in->fd[1] : -1, POLLOUT, 0}};
   int open_streams = 2;
   char buffer[8192];
@@ -172,8 +176,8 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
     if (n == 0) continue;
     if (fds[2].fd >= 0 && fds[2].revents != 0) {
       // The child may exit without reading its input: EPIPE just ends the writing.
-      const ssize_t put = (fds[2].revents & POLLOUT) != 0 ? write_without_sigpipe(fds[2].fd, to_write)
-                                                          : -1;
+      const ssize_t put =
+          (fds[2].revents & POLLOUT) != 0 ? write_without_sigpipe(fds[2].fd, to_write) : -1;
       if (put > 0) to_write.remove_prefix(static_cast<std::size_t>(put));
       if (put < 0 && errno == EAGAIN) continue;
       if (put <= 0 || to_write.empty()) {
@@ -195,7 +199,10 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
       }
     }
   }
-  if (result.timed_out) kill(-pid, SIGKILL);
+  // The child's group holds whatever it started (and, when they share our group rather than
+  // start their own, their children too); without a group of its own only the child is killed.
+  const auto kill_child = [&] { kill(options.new_process_group ? -pid : pid, SIGKILL); };
+  if (result.timed_out) kill_child();
 
   // The streams are closed (or we gave up); reap the child, still bounded by the deadline.
   int status = 0;
@@ -205,7 +212,7 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
     if (w < 0 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() >= deadline && !result.timed_out) {
       result.timed_out = true;
-      kill(-pid, SIGKILL);
+      kill_child();
     }
     usleep(2000);
   }
@@ -223,6 +230,32 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv,
                 ErrorCode::kInvalidInput);
   }
   return result;
+}
+
+std::string stderr_excerpt(std::string_view err,
+                           const std::map<std::string, std::string>& environment,
+                           std::size_t limit) {
+  static constexpr std::string_view kSecretVariables[] = {"AWS_SECRET_ACCESS_KEY",
+                                                          "AWS_SESSION_TOKEN",
+                                                          "AWS_SECURITY_TOKEN",
+                                                          "AWS_BEARER_TOKEN_BEDROCK",
+                                                          "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                                          "AZURE_CLIENT_SECRET",
+                                                          "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                                                          "AZURE_OPENAI_API_KEY",
+                                                          "AZURE_OPENAI_AD_TOKEN",
+                                                          "IDENTITY_HEADER"};
+  Redactor redactor;
+  for (auto name : kSecretVariables) {
+    if (const auto it = environment.find(std::string(name)); it != environment.end()) {
+      redactor.add(it->second);
+    }
+  }
+  std::string all = redactor.scrub(err, std::string::npos);
+  if (all.size() <= limit) return all;
+  const std::size_t more = all.size() - limit;
+  std::string out = sanitize_untrusted(all, limit);  // cuts on a character boundary, adds "…"
+  return out + " (" + std::to_string(more) + " more bytes)";
 }
 
 std::vector<std::string> split_command_line(const std::string& command) {

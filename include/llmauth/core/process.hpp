@@ -19,6 +19,10 @@ struct ProcessOptions {
   std::optional<std::map<std::string, std::string>> environment;
   // Written to the child's standard input, which is then closed. nullopt = /dev/null.
   std::optional<std::string> stdin_data;
+  // Start the child in a process group of its own, so that a timeout kills it with everything
+  // it started. false: the child stays in ours — for a process that is itself someone's child
+  // process (a nested credential_process), so that its parent's kill reaches the whole tree.
+  bool new_process_group = true;
 };
 
 struct ProcessResult {
@@ -34,13 +38,21 @@ class ProcessRunner {
   virtual ~ProcessRunner() = default;
   // argv[0] is looked up on PATH (from options.environment when given). Throws Error when the
   // program cannot be started (not found, not executable).
-  virtual ProcessResult run(const std::vector<std::string>& argv, const ProcessOptions& options) = 0;
+  virtual ProcessResult run(const std::vector<std::string>& argv,
+                            const ProcessOptions& options) = 0;
 };
 
 class PosixProcessRunner final : public ProcessRunner {
  public:
   ProcessResult run(const std::vector<std::string>& argv, const ProcessOptions& options) override;
 };
+
+// What a child process wrote to stderr, fit for an error message: the values of the secret
+// variables of `environment` (AWS_SECRET_ACCESS_KEY, AZURE_CLIENT_SECRET, …) and `extra` hidden,
+// control characters and terminal escapes removed, line breaks folded, cut to `limit` bytes.
+std::string stderr_excerpt(std::string_view err,
+                           const std::map<std::string, std::string>& environment = {},
+                           std::size_t limit = 1024);
 
 // Splits a command line into words as a POSIX shell would for quoting only ('…', "…", \):
 // no expansion, no pipes, no redirection. Throws Error(kInvalidInput) on unbalanced quotes.

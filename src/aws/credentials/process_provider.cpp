@@ -1,6 +1,7 @@
 #include "llmauth/aws/credentials/process_provider.hpp"
 
-#include <cctype>
+#include <algorithm>
+#include <vector>
 
 #include "llmauth/aws/credentials/credentials_document.hpp"
 #include "llmauth/aws/credentials/metadata_client.hpp"
@@ -11,17 +12,30 @@ namespace llmauth::aws {
 namespace {
 
 constexpr std::size_t kMaxStderrInMessage = 1024;
+// The profiles whose credential_process is running, outermost first ("a,b"): inherited by every
+// child, so that a credential_process that runs llmauth (or another tool honouring it) for a
+// profile that leads back here is stopped instead of starting processes without end.
+constexpr std::string_view kChainVariable = "_LLMAUTH_PROFILE_CHAIN";
+// The aws CLI's own guard (`aws configure export-credentials`) allows 4 levels; so do we.
+constexpr std::size_t kMaxNesting = 4;
 
-// The tool's own stderr, trimmed and cut to ~1 KiB, for the error message.
-std::string stderr_excerpt(const std::string& err) {
-  std::size_t begin = 0;
-  std::size_t end = err.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(err[begin])) != 0) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(err[end - 1])) != 0) --end;
-  std::string out = err.substr(begin, end - begin);
-  if (out.size() > kMaxStderrInMessage) {
-    out.resize(kMaxStderrInMessage);
-    out += "… (" + std::to_string(end - begin - kMaxStderrInMessage) + " more bytes)";
+std::vector<std::string> split_chain(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
   }
   return out;
 }
@@ -48,10 +62,34 @@ std::shared_ptr<const Credentials> ProcessProvider::resolve() {
   }
   const std::string program = "credential_process '" + argv[0] + "' (" + where + ")";
 
+  std::vector<std::string> chain = split_chain(ambient_.env(kChainVariable).value_or(""));
+  const bool nested = !chain.empty();
+  if (std::find(chain.begin(), chain.end(), profile_) != chain.end()) {
+    chain.push_back(profile_);
+    throw Error("credential_process of " + where +
+                    " leads back to itself (profile cycle: " + join(chain, " -> ") +
+                    "): a credential_process that asks for the credentials of the profile that "
+                    "runs it would start processes without end; give it a profile with its own "
+                    "source",
+                ErrorCode::kInvalidInput);
+  }
+  if (chain.size() >= kMaxNesting) {
+    chain.push_back(profile_);
+    throw Error("credential_process of " + where + " is nested " + std::to_string(chain.size()) +
+                    " levels deep (" + join(chain, " -> ") + "); at most " +
+                    std::to_string(kMaxNesting) + " are allowed",
+                ErrorCode::kInvalidInput);
+  }
+  chain.push_back(profile_);
+
   ProcessOptions run_options;
   run_options.timeout = options_.timeout;
   run_options.max_output_bytes = options_.max_output_bytes;
   run_options.environment = ambient_.environment().all();
+  (*run_options.environment)[std::string(kChainVariable)] = join(chain, ",");
+  // Inside someone's credential_process, our children stay in its process group: its timeout
+  // then kills the whole tree, not just us.
+  run_options.new_process_group = !nested;
 
   ProcessResult result;
   try {
@@ -70,12 +108,15 @@ std::shared_ptr<const Credentials> ProcessProvider::resolve() {
   }
   if (result.signalled) {
     std::string message = program + " was killed by a signal";
-    if (const auto err = stderr_excerpt(result.err); !err.empty()) message += ": " + err;
+    if (const auto err = stderr_excerpt(result.err, *run_options.environment, kMaxStderrInMessage);
+        !err.empty()) {
+      message += ": " + err;
+    }
     throw Error(message);
   }
   if (result.exit_code != 0) {
     std::string message = program + " exited with status " + std::to_string(result.exit_code);
-    const auto err = stderr_excerpt(result.err);
+    const auto err = stderr_excerpt(result.err, *run_options.environment, kMaxStderrInMessage);
     message += err.empty() ? " and wrote nothing to stderr" : ": " + err;
     throw Error(message);
   }

@@ -8,6 +8,7 @@
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/json.hpp"
 #include "llmauth/core/process.hpp"
+#include "llmauth/core/retry.hpp"
 #include "llmauth/core/time_format.hpp"
 
 namespace llmauth::azure {
@@ -17,24 +18,6 @@ namespace {
 constexpr std::size_t kMaxStderrInMessage = 1024;
 constexpr std::size_t kMaxValueInMessage = 80;
 
-std::string trimmed(const std::string& s) {
-  std::size_t begin = 0;
-  std::size_t end = s.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(s[begin])) != 0) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(s[end - 1])) != 0) --end;
-  return s.substr(begin, end - begin);
-}
-
-std::string stderr_excerpt(const std::string& err) {
-  std::string out = trimmed(err);
-  if (out.size() > kMaxStderrInMessage) {
-    const auto more = out.size() - kMaxStderrInMessage;
-    out.resize(kMaxStderrInMessage);
-    out += "… (" + std::to_string(more) + " more bytes)";
-  }
-  return out;
-}
-
 // A value for an error message: printable ASCII only, cut short.
 std::string shown(const std::string& value) {
   std::string out;
@@ -43,11 +26,6 @@ std::string shown(const std::string& value) {
   }
   if (value.size() > kMaxValueInMessage) out += "…";
   return out;
-}
-
-std::string seconds_text(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
 }
 
 }  // namespace
@@ -65,7 +43,8 @@ void validate_cli_scope(const std::string& scope, const std::string& who) {
 }
 
 void validate_cli_tenant(const std::string& tenant, const std::string& who) {
-  bool ok = !tenant.empty() && tenant.size() <= 256 && tenant.front() != '-' && tenant.front() != '.';
+  bool ok =
+      !tenant.empty() && tenant.size() <= 256 && tenant.front() != '-' && tenant.front() != '.';
   for (char c : tenant) {
     const auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u) == 0 && c != '.' && c != '-') ok = false;
@@ -96,7 +75,7 @@ std::string run_developer_tool(const Ambient& ambient, const DeveloperTool& tool
   }
   if (result.timed_out) {
     throw Error(tool.credential + ": " + tool.program + " did not answer within " +
-                    seconds_text(timeout) + " (killed)",
+                    http::describe_duration(timeout) + " (killed)",
                 ErrorCode::kTimeout);
   }
   if (result.exit_code != 0 || result.signalled) {
@@ -107,16 +86,23 @@ std::string run_developer_tool(const Ambient& ambient, const DeveloperTool& tool
         // Sign-in frequency / conditional access: say why the login is needed again.
         const auto aadsts = result.err.find("AADSTS");
         if (aadsts != std::string::npos) {
-          message += " (" + trimmed(result.err.substr(aadsts, result.err.find('\n', aadsts) - aadsts)).substr(0, 300) + ")";
+          message += " (" +
+                     stderr_excerpt(
+                         std::string_view(result.err)
+                             .substr(aadsts, result.err.find('\n', aadsts) - aadsts),
+                         options.environment.value_or(std::map<std::string, std::string>{}), 300) +
+                     ")";
         }
         throw UnavailableError(message);
       }
     }
-    std::string message = tool.credential + ": " + argv[0] + " " + argv[1] + " " + argv[2] +
-                          (result.signalled ? " was killed by a signal"
-                                            : " exited with status " +
-                                                  std::to_string(result.exit_code));
-    const auto err = stderr_excerpt(result.err);
+    std::string message =
+        tool.credential + ": " + argv[0] + " " + argv[1] + " " + argv[2] +
+        (result.signalled ? " was killed by a signal"
+                          : " exited with status " + std::to_string(result.exit_code));
+    const auto err = stderr_excerpt(
+        result.err, options.environment.value_or(std::map<std::string, std::string>{}),
+        kMaxStderrInMessage);
     message += err.empty() ? " and wrote nothing to stderr" : ": " + err;
     throw Error(message);
   }
@@ -133,7 +119,8 @@ std::optional<TimePoint> parse_local_time(const std::string& text) {
   std::size_t pos = static_cast<std::size_t>(consumed);
   if (pos < text.size() && text[pos] == '.') {
     long long scale = 100000;
-    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0; ++pos) {
+    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0;
+         ++pos) {
       micros += (text[pos] - '0') * scale;
       scale /= 10;
     }
@@ -170,7 +157,7 @@ std::shared_ptr<const AccessToken> AzureCliCredential::get_token(const TokenRequ
   detail::validate_cli_scope(scope, who);
   const std::string tenant = request.tenant_id.empty() ? options_.tenant_id : request.tenant_id;
   if (!tenant.empty()) detail::validate_cli_tenant(tenant, who);
-  std::vector<std::string> argv{"az", "account", "get-access-token", "--output", "json",
+  std::vector<std::string> argv{"az",      "account", "get-access-token", "--output", "json",
                                 "--scope", scope};
   if (!tenant.empty()) {
     argv.insert(argv.end(), {"--tenant", tenant});
@@ -188,7 +175,8 @@ std::shared_ptr<const AccessToken> AzureCliCredential::get_token(const TokenRequ
   }
 
   const std::string out = detail::run_developer_tool(
-      ambient_, {who, "az", "Azure CLI", "az login", {"az login", "az account set"}}, argv, options_.timeout);
+      ambient_, {who, "az", "Azure CLI", "az login", {"az login", "az account set"}}, argv,
+      options_.timeout);
 
   const std::string what = "az account get-access-token output";
   const TimePoint now = ambient_.now();
@@ -196,10 +184,12 @@ std::shared_ptr<const AccessToken> AzureCliCredential::get_token(const TokenRequ
     const auto doc = json::parse(out, what);
     if (!doc.is_object()) throw Error(what + " is not a JSON object", ErrorCode::kInvalidInput);
     if (doc.contains("expires_on")) {
-      return std::make_shared<const AccessToken>(parse_token_response(
-          out, what, who, now,
-          TokenResponseFields{.token = "accessToken", .expires_in = false, .expires_on = true,
-                              .refresh_in = false}));
+      return std::make_shared<const AccessToken>(
+          parse_token_response(out, what, who, now,
+                               TokenResponseFields{.token = "accessToken",
+                                                   .expires_in = false,
+                                                   .expires_on = true,
+                                                   .refresh_in = false}));
     }
     // az before 2.54: only the local-time expiresOn.
     auto token = json::optional_string(doc, "accessToken", what);

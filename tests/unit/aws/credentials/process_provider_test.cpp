@@ -1,8 +1,11 @@
 #include "llmauth/aws/credentials/process_provider.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <thread>
 
 #include "llmauth/core/error.hpp"
 #include "support/failure_of.hpp"
@@ -203,6 +206,83 @@ TEST(ProcessProvider, ArgumentsAreNotShownInMessages) {
   ProcessProvider p(test_ambient(), cmd + " --password hunter2-secret-argument", "dev");
   const auto o = failure_of(p);
   EXPECT_EQ(o.message.find("hunter2"), std::string::npos) << o.message;
+}
+
+}  // namespace
+}  // namespace llmauth::aws
+
+namespace llmauth::aws {
+namespace {
+
+// ---- a credential_process that leads back to itself (issue #9 item 1) ------------------------
+
+TEST(ProcessProvider, ProfileAlreadyInTheChain_IsACycleAndNothingRuns) {
+  TempDir d;
+  const auto ran = d.path() / "ran";
+  const auto cmd =
+      script(d, "loop.sh", "touch '" + ran.string() + "'\necho '" + good_json() + "'\n");
+  ProcessProvider p(test_ambient({{"_LLMAUTH_PROFILE_CHAIN", "outer,loop"}}), cmd, "loop");
+  const auto o = failure_of(p);
+  EXPECT_NE(o.message.find("profile cycle: outer -> loop -> loop"), std::string::npos) << o.message;
+  EXPECT_FALSE(std::filesystem::exists(ran)) << "the process ran";
+}
+
+TEST(ProcessProvider, FourLevelsDeep_IsRefused) {
+  TempDir d;
+  const auto cmd = script(d, "ok.sh", "echo '" + good_json() + "'\n");
+  ProcessProvider p(test_ambient({{"_LLMAUTH_PROFILE_CHAIN", "a,b,c,d"}}), cmd, "e");
+  const auto o = failure_of(p);
+  EXPECT_NE(o.message.find("nested 5 levels deep (a -> b -> c -> d -> e)"), std::string::npos)
+      << o.message;
+}
+
+TEST(ProcessProvider, TheChildInheritsTheChainWithThisProfile) {
+  TempDir d;
+  const auto seen = d.path() / "chain";
+  const auto cmd = script(d, "record.sh",
+                          "printf '%s' \"$_LLMAUTH_PROFILE_CHAIN\" > '" + seen.string() +
+                              "'\necho '" + good_json() + "'\n");
+  ProcessProvider(test_ambient({{"_LLMAUTH_PROFILE_CHAIN", "outer"}}), cmd, "dev").resolve();
+  std::ifstream in(seen);
+  std::string chain;
+  std::getline(in, chain);
+  EXPECT_EQ(chain, "outer,dev");
+}
+
+TEST(ProcessProvider, Timeout_KillsWhatTheProcessStartedToo) {
+  TempDir d;
+  const auto pid_file = d.path() / "grandchild.pid";
+  const auto cmd =
+      script(d, "spawner.sh", "sleep 30 &\necho $! > '" + pid_file.string() + "'\nsleep 30\n");
+  ProcessProvider p(test_ambient(), cmd, "dev", {.timeout = std::chrono::milliseconds(500)});
+  const auto o = failure_of(p);
+  EXPECT_NE(o.message.find("did not finish within"), std::string::npos) << o.message;
+  std::ifstream in(pid_file);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  // Killed with its parent's process group; reaped by init soon after.
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = ::kill(grandchild, 0) != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone) << "the background process " << grandchild << " outlived the timeout";
+  if (!gone) ::kill(grandchild, SIGKILL);
+}
+
+TEST(ProcessProvider, StderrIsScrubbedOfEscapesAndSecretVariables) {
+  TempDir d;
+  const auto cmd = script(d, "leak.sh",
+                          "printf 'bad\\n\\033[2Jllmauth: fake success %s\\n' "
+                          "\"$AWS_SECRET_ACCESS_KEY\" >&2\nexit 3\n");
+  ProcessProvider p(test_ambient({{"AWS_SECRET_ACCESS_KEY", "envsecret-0123456789abcd"}}), cmd,
+                    "dev");
+  const auto o = failure_of(p);
+  EXPECT_EQ(o.message.find("envsecret-0123456789abcd"), std::string::npos) << o.message;
+  EXPECT_EQ(o.message.find('\n'), std::string::npos);
+  EXPECT_EQ(o.message.find('\x1b'), std::string::npos);
+  EXPECT_NE(o.message.find("bad llmauth: fake success ****"), std::string::npos) << o.message;
 }
 
 }  // namespace
