@@ -1,7 +1,9 @@
 #include "llmauth/core/ambient.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,9 +12,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
@@ -57,8 +58,10 @@ Ambient Ambient::system(const http::TransportOptions& transport_options) {
   if (!options.ca_bundle) {
     if (auto v = env->get("AWS_CA_BUNDLE"); v && !v->empty()) {
       options.ca_bundle = *v;
+      options.ca_bundle_source = "AWS_CA_BUNDLE";
     } else if (auto s = env->get("SSL_CERT_FILE"); s && !s->empty()) {
       options.ca_bundle = *s;
+      options.ca_bundle_source = "SSL_CERT_FILE";
     }
   }
   return Ambient(env, SystemClock::instance(), std::make_shared<http::CurlTransport>(options),
@@ -100,25 +103,59 @@ std::filesystem::path Ambient::expand_user(const std::string& path) const {
 
 std::optional<std::string> Ambient::read_file(const std::filesystem::path& path,
                                               std::size_t max_bytes) const {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) return std::nullopt;
-  if (std::filesystem::is_directory(status)) {
-    throw Error(path.string() + ": is a directory, expected a file", ErrorCode::kInvalidInput);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(path.string() + ": cannot be read (check its permissions)",
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever. The type
+  // is checked on the opened descriptor, so a file swapped after a stat() cannot slip through.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return std::nullopt;
+    if (err == EACCES || err == EPERM) {
+      throw Error(path.string() + ": cannot be read (check its permissions)",
+                  ErrorCode::kInvalidInput);
+    }
+    throw Error(path.string() + ": cannot be opened (" + std::strerror(err) + ")",
                 ErrorCode::kInvalidInput);
   }
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } close_on_exit{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw Error(path.string() + ": cannot be read (" + std::strerror(errno) + ")",
+                ErrorCode::kInvalidInput);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    throw Error(path.string() + ": is a directory, expected a file", ErrorCode::kInvalidInput);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(path.string() +
+                    ": is not a regular file (a FIFO, socket or device); name a file that "
+                    "holds the value",
+                ErrorCode::kInvalidInput);
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   std::string data;
   data.resize(max_bytes + 1);
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  if (data.size() > max_bytes) {
+  std::size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      OPENSSL_cleanse(data.data(), got);
+      throw Error(path.string() + ": cannot be read (" + std::strerror(err) + ")",
+                  ErrorCode::kInvalidInput);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got > max_bytes) {
+    OPENSSL_cleanse(data.data(), got);
     throw Error(path.string() + ": larger than " + std::to_string(max_bytes) + " bytes",
                 ErrorCode::kInvalidInput);
   }
+  data.resize(got);
   return data;
 }
 
@@ -163,6 +200,40 @@ void Ambient::replace_file(const std::filesystem::path& path, std::string_view c
     ::unlink(temp.c_str());
     throw fail("rename", err);
   }
+}
+
+}  // namespace llmauth
+
+namespace llmauth {
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+}
+
+FileLock Ambient::lock_file(const std::filesystem::path& path,
+                            std::chrono::milliseconds timeout) const {
+  std::error_code ec;
+  const int fd = std::filesystem::is_directory(path, ec)
+                     ? ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                     : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return FileLock();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return FileLock(fd);
+    if (errno != EWOULDBLOCK && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::close(fd);
+  return FileLock();
 }
 
 }  // namespace llmauth

@@ -7,12 +7,14 @@
 // can never fall through to the process's own AWS_* / AZURE_* variables.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "llmauth/core/clock.hpp"
 #include "llmauth/core/http.hpp"
@@ -43,6 +45,23 @@ class MapEnvironment final : public Environment {
 
  private:
   std::map<std::string, std::string> vars_;
+};
+
+// An exclusive advisory lock (flock(2)) on a file, held until destroyed. Other processes and
+// other threads that take the same lock wait; nothing else is stopped from reading the file.
+class FileLock {
+ public:
+  FileLock() = default;
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&& other) noexcept;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+  [[nodiscard]] bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
 };
 
 class Ambient {
@@ -77,6 +96,14 @@ class Ambient {
   // the new one, never a half-written one. Throws Error(kFailed) naming the path; the temporary
   // file is removed on failure.
   void replace_file(const std::filesystem::path& path, std::string_view content) const;
+
+  // Takes the lock on `path` — a directory, or a lock file created mode 0600 when absent —
+  // waiting at most `timeout`.
+  // Returns a lock that is not held when the file cannot be created or the wait runs out: the
+  // caller goes on without it (a lock is a courtesy between processes sharing a cache, never a
+  // reason to hang or fail).
+  [[nodiscard]] FileLock lock_file(const std::filesystem::path& path,
+                                   std::chrono::milliseconds timeout) const;
 
   [[nodiscard]] const Clock& clock() const { return *clock_; }
   [[nodiscard]] TimePoint now() const { return clock_->now(); }

@@ -68,8 +68,9 @@ CachedToken read_cache(const Ambient& ambient, const std::filesystem::path& path
 
 // POSTs the refresh grant; returns the cache document to write back. Throws Error.
 json::Json refresh(const Ambient& ambient, const std::string& token_url, const SsoSession& session,
-                   const RetryPolicy& retry, const json::Json& cache, const std::string& client_id,
-                   const Secret& client_secret, const Secret& refresh_token, TimePoint now) {
+                   const MetadataPolicy& retry, const json::Json& cache,
+                   const std::string& client_id, const Secret& client_secret,
+                   const Secret& refresh_token, TimePoint now) {
   const json::Json body = {{"grantType", "refresh_token"},
                            {"clientId", client_id},
                            {"clientSecret", client_secret.reveal()},
@@ -80,6 +81,8 @@ json::Json refresh(const Ambient& ambient, const std::string& token_url, const S
   request.headers.push_back({"Content-Type", "application/json"});
   request.headers.push_back({"Accept", "application/json"});
   request.body = body.dump();
+  request.sensitive.add(client_secret);
+  request.sensitive.add(refresh_token);
   const MetadataClient client(ambient.http(), retry);
   const MetadataReply reply = client.send(std::move(request));
   const std::string where = "SSO OIDC CreateToken at " + token_url;
@@ -88,8 +91,7 @@ json::Json refresh(const Ambient& ambient, const std::string& token_url, const S
   }
   if (!reply.ok()) {
     std::string message = where + " answered HTTP " + std::to_string(reply.status);
-    const std::string detail =
-        excerpt(json_error_text(reply.body), {client_secret.reveal(), refresh_token.reveal()});
+    const std::string detail = error_excerpt(reply);
     if (!detail.empty()) message += ": " + detail;
     throw Error(message, ErrorCode::kHttpStatus);
   }
@@ -164,7 +166,14 @@ SsoToken SsoTokenProvider::token() const {
   }
 
   std::lock_guard lock(refresh_mutex());
-  // Another thread may have refreshed it while this one waited.
+  // Other processes (another llmauth, a second `aws resolve`) share the cache and its one-use
+  // refresh token: lock the cache folder (the file itself is replaced by a rename, so its lock
+  // would not outlive a refresh) so that only one of them spends it. A process that waited
+  // finds the refreshed token when it reads the cache again.
+  const FileLock folder_lock = ambient_.lock_file(
+      cache_path_.parent_path(),
+      options_.retry.timeout * options_.retry.attempts + std::chrono::seconds(5));
+  // Another thread or process may have refreshed it while this one waited.
   cached = read_cache(ambient_, cache_path_, session_, profile_);
   now = ambient_.now();
   if (!due(cached.token)) return std::move(cached.token);
@@ -199,6 +208,13 @@ SsoToken SsoTokenProvider::token() const {
                       *client_secret, *refresh_token, now);
     } catch (const Error& e) {
       why_not = std::string("could not be refreshed (") + e.what() + ")";
+      // A tool that does not take our lock (the aws CLI) may have spent the refresh token
+      // meanwhile (invalid_grant): its new token is in the cache now.
+      CachedToken again = read_cache(ambient_, cache_path_, session_, profile_);
+      if (!(again.token.access_token == cached.token.access_token) &&
+          again.token.expires_at > ambient_.now()) {
+        return std::move(again.token);
+      }
     }
     if (fresh) {
       ambient_.replace_file(cache_path_, fresh->dump());

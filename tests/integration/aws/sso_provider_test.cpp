@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "aws_test_support.hpp"
 #include "llmauth/aws/credentials/default_chain.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/time_format.hpp"
+#include "support/cli_runner.hpp"
 
 namespace llmauth::testing {
 namespace {
@@ -178,6 +181,42 @@ TEST_F(SsoProfile, SsoProfileIsTheSourceOfAnAssumeRole) {
   std::string echo;
   EXPECT_EQ(echo_status(*creds, &echo), 200);
   EXPECT_NE(echo.find("assumed-role/app/from-sso"), std::string::npos) << echo;
+}
+
+}  // namespace
+}  // namespace llmauth::testing
+
+namespace llmauth::testing {
+namespace {
+
+TEST_F(SsoProfile, ConcurrentProcessesWithADueToken_RefreshOnceAndAllSucceed) {
+  // Three `llmauth aws resolve` at once, with a token inside the refresh window: the service
+  // rotates the refresh token, so only one of them may spend it; the others must find its new
+  // token in the cache instead of failing with invalid_grant.
+  for (int trial = 0; trial < 3; ++trial) {
+    Emulator::get().reset();
+    login(kCorpKey, {{"expires_in_seconds", 300}});
+    std::map<std::string, std::string> env = {
+        {"PATH", "/usr/bin:/bin"},
+        {"HOME", home.path().string()},
+        {"LLMAUTH_LOOPBACK_ONLY", "1"},
+        {"AWS_EC2_METADATA_DISABLED", "true"},
+        {"AWS_ENDPOINT_URL_SSO", Emulator::get().http_url()},
+        {"AWS_ENDPOINT_URL_SSO_OIDC", Emulator::get().http_url()}};
+    std::vector<CliResult> results(3);
+    std::vector<std::thread> runs;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      runs.emplace_back([&, i] {
+        results[i] = run_cli({"aws", "resolve", "--profile", "dev"}, env);
+      });
+    }
+    for (auto& t : runs) t.join();
+    for (const auto& r : results) {
+      EXPECT_EQ(r.exit_code, 0) << "trial " << trial << ": " << r.err;
+      EXPECT_EQ(r.err.find("invalid_grant"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(Emulator::get().counter("sso_oidc.CreateToken"), 1) << "trial " << trial;
+  }
 }
 
 }  // namespace

@@ -72,3 +72,46 @@ TEST(AmbientReplaceFile, ADirectoryInTheWayIsNotReplaced) {
 
 }  // namespace
 }  // namespace llmauth
+
+namespace llmauth {
+namespace {
+
+TEST(AmbientReadFile, AFifoIsRefusedInsteadOfWaitingForAWriterForever) {
+  TempDir d;
+  const auto fifo = d.path() / "token";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const Ambient ambient = testing::test_ambient();
+  try {
+    (void)ambient.read_file(fifo);
+    FAIL() << "read a FIFO";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fifo.string()), std::string::npos) << e.what();
+  }
+}
+
+TEST(AmbientReadFile, MissingIsNulloptAndTooLargeIsAnError) {
+  TempDir d;
+  const Ambient ambient = testing::test_ambient();
+  EXPECT_FALSE(ambient.read_file(d.path() / "absent").has_value());
+  const auto big = d.write("big", std::string(2000, 'x'));
+  EXPECT_THROW((void)ambient.read_file(big, 1000), Error);
+  EXPECT_EQ(ambient.read_file(big, 2000)->size(), 2000u);
+}
+
+TEST(AmbientLockFile, ASecondLockerWaitsThenGoesOnWithoutIt) {
+  TempDir d;
+  const Ambient ambient = testing::test_ambient();
+  const auto path = d.path() / "cache.json.lock";
+  const FileLock first = ambient.lock_file(path, std::chrono::milliseconds(100));
+  ASSERT_TRUE(first.held());
+  const FileLock second = ambient.lock_file(path, std::chrono::milliseconds(100));
+  EXPECT_FALSE(second.held());  // the wait ran out: not held, and no hang
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace llmauth

@@ -51,9 +51,9 @@ struct SsoTokenOptions {
   // The SSO OIDC endpoint (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, the profile's services
   // section); nullopt: https://oidc.{region}.amazonaws.com.
   std::optional<std::string> oidc_endpoint;
-  RetryPolicy retry{.attempts = 3,
-                    .timeout = std::chrono::seconds(10),
-                    .retry_delay = std::chrono::milliseconds(200)};
+  MetadataPolicy retry{.attempts = 3,
+                       .timeout = std::chrono::seconds(10),
+                       .retry_delay = std::chrono::milliseconds(200)};
   std::chrono::seconds refresh_window{15 * 60};  // botocore's SSOTokenProvider._REFRESH_WINDOW
 };
 
