@@ -1,12 +1,13 @@
 #include "llmauth/aws/sts_client.hpp"
 
-#include <random>
 #include <regex>
-#include <thread>
 
+#include "llmauth/aws/clock_skew.hpp"
 #include "llmauth/aws/endpoints.hpp"
 #include "llmauth/aws/sigv4.hpp"
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/redactor.hpp"
+#include "llmauth/core/retry.hpp"
 #include "llmauth/core/time_format.hpp"
 #include "llmauth/core/url.hpp"
 #include "llmauth/core/xml.hpp"
@@ -15,6 +16,8 @@ namespace llmauth::aws {
 namespace {
 
 constexpr std::string_view kApiVersion = "2011-06-15";
+// STS answers are a few KiB; a hostile endpoint must not make us buffer more.
+constexpr std::size_t kMaxAnswerBytes = 64u << 10;
 
 bool retryable_status(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504 || status == 429;
@@ -76,7 +79,7 @@ Credentials detail::parse_sts_credentials(const std::string& body, const std::st
   const std::string expiration = creds.child_text("Expiration");
   out.expiration = timefmt::parse_iso8601(expiration);
   if (!out.expiration) {
-    throw Error(what + ": " + path + "Expiration '" + expiration.substr(0, 40) +
+    throw Error(what + ": " + path + "Expiration '" + sanitize_untrusted(expiration, 40) +
                     "' is not an ISO 8601 time",
                 ErrorCode::kInvalidInput);
   }
@@ -87,7 +90,8 @@ Credentials detail::parse_sts_credentials(const std::string& body, const std::st
   for (int i = 0; i < 4 && pos != std::string::npos; ++i) pos = arn.find(':', pos + 1);
   if (pos != std::string::npos) {
     const auto end = arn.find(':', pos + 1);
-    if (end != std::string::npos && end > pos + 1) out.account_id = arn.substr(pos + 1, end - pos - 1);
+    if (end != std::string::npos && end > pos + 1)
+      out.account_id = arn.substr(pos + 1, end - pos - 1);
   }
   return out;
 }
@@ -125,48 +129,60 @@ StsClient::StsClient(Ambient ambient, StsOptions options)
 }
 
 std::string StsClient::call(const std::string& action, const std::string& form,
-                            const Credentials* signer) const {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::string last_problem;
-  ErrorCode last_code = ErrorCode::kFailed;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    http::Request req;
-    req.method = "POST";
-    req.url = endpoint_;
-    req.body = form;
-    req.connect_timeout = options_.connect_timeout;
-    req.timeout = options_.timeout;
-    req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
-    if (signer != nullptr) {
-      SigV4 sigv4({.region = signing_region_, .service = "sts"});
-      sigv4.sign(req, *signer, ambient_.now());
-    }
-    bool retry = false;
-    try {
-      const http::Response resp = ambient_.http().send(req);
-      if (resp.status == 200) return resp.body;
-      const auto error = parse_error(resp.body);
-      const std::string detail =
-          error ? error->code + ": " + error->message : "HTTP " + std::to_string(resp.status);
-      last_problem = "STS " + action + " at " + endpoint_ + " failed with HTTP " +
-                     std::to_string(resp.status) + " (" + detail + ")";
-      last_code = ErrorCode::kHttpStatus;
-      retry = retryable_status(resp.status) || throttling(error);
-      if (!retry) throw Error(last_problem, last_code);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNetwork && e.code() != ErrorCode::kTimeout) throw;
-      last_problem = "STS " + action + " at " + endpoint_ + ": " + e.what();
-      last_code = e.code();
-      retry = true;
-    }
-    if (retry && attempt < options_.max_attempts) {
-      // Full jitter: uniform in [0, 100 ms * 2^attempt].
-      std::uniform_int_distribution<int> jitter(0, 100 * (1 << attempt));
-      std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+                            const Credentials* signer, const Secret* body_secret) const {
+  http::Request req;
+  req.method = "POST";
+  req.url = endpoint_;
+  req.body = form;
+  req.connect_timeout = options_.connect_timeout;
+  req.timeout = options_.timeout;
+  req.max_response_bytes = kMaxAnswerBytes;
+  req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
+  if (body_secret != nullptr) req.sensitive.add(*body_secret);
+  if (signer != nullptr) req.sensitive.add(signer->secret_access_key);
+
+  http::CallOptions options;
+  options.retry.max_attempts = options_.max_attempts;
+  options.retry.initial_delay = std::chrono::milliseconds(100);
+  options.retry.max_delay = std::chrono::seconds(20);
+  options.retry.backoff = http::RetryPolicy::Backoff::kFullJitter;
+  options.deadline = options_.timeout;
+  options.sleep = options_.sleep;
+  std::string signed_at;
+  options.prepare = [&](http::Request& r) {
+    if (signer == nullptr) return;
+    SigV4 sigv4({.region = signing_region_, .service = "sts"});
+    sigv4.sign(r, *signer, ambient_.now());  // a fresh signature for every attempt
+    signed_at = std::string(http::find_header(r.headers, "x-amz-date").value_or(""));
+  };
+  options.judge = [](const http::Response& r) {
+    return retryable_status(r.status) || throttling(parse_error(r.body)) ? http::Verdict::kRetry
+                                                                         : http::Verdict::kDone;
+  };
+  Redactor redactor;
+  options.redactor = &redactor;
+
+  http::Response resp;
+  try {
+    resp = http::call(ambient_.http(), req, options);
+  } catch (const Error& e) {
+    throw Error("STS " + action + " at " + endpoint_ + ": " + e.what(), e.code(), e.transient());
+  }
+  if (resp.status == 200) return resp.body;
+  const auto error = parse_error(resp.body);
+  std::string detail = error
+                           ? redactor.scrub(error->code, 80) + ": " + redactor.scrub(error->message)
+                           : "HTTP " + std::to_string(resp.status);
+  if (!error && !resp.body.empty()) detail += ": " + redactor.scrub(resp.body);
+  std::string message = "STS " + action + " at " + endpoint_ + " failed with HTTP " +
+                        std::to_string(resp.status) + " (" + detail + ")";
+  if (error) {
+    if (auto skew = clock_skew_hint(error->message, signed_at, resp.header("date"))) {
+      message += "; " + *skew;
     }
   }
-  throw Error(last_problem + " after " + std::to_string(options_.max_attempts) + " attempts",
-              last_code);
+  message += http::attempts_note(resp);
+  throw Error(message, ErrorCode::kHttpStatus);
 }
 
 Credentials StsClient::assume_role(const Credentials& source,
@@ -177,10 +193,11 @@ Credentials StsClient::assume_role(const Credentials& source,
                       {"Version", std::string(kApiVersion)},
                       {"RoleArn", params.role_arn},
                       {"RoleSessionName", params.role_session_name}};
-  if (params.duration_seconds) form.emplace_back("DurationSeconds", std::to_string(*params.duration_seconds));
+  if (params.duration_seconds)
+    form.emplace_back("DurationSeconds", std::to_string(*params.duration_seconds));
   if (params.external_id) form.emplace_back("ExternalId", *params.external_id);
   if (params.policy) form.emplace_back("Policy", *params.policy);
-  const std::string body = call("AssumeRole", url::form_encode(form), &source);
+  const std::string body = call("AssumeRole", url::form_encode(form), &source, nullptr);
   Credentials out = detail::parse_sts_credentials(body, "AssumeRole", endpoint_);
   out.source = "assume role " + params.role_arn;
   return out;
@@ -195,10 +212,11 @@ Credentials StsClient::assume_role_with_web_identity(const AssumeRoleParams& par
                       {"RoleArn", params.role_arn},
                       {"RoleSessionName", params.role_session_name},
                       {"WebIdentityToken", std::string(token.reveal())}};
-  if (params.duration_seconds) form.emplace_back("DurationSeconds", std::to_string(*params.duration_seconds));
+  if (params.duration_seconds)
+    form.emplace_back("DurationSeconds", std::to_string(*params.duration_seconds));
   if (params.policy) form.emplace_back("Policy", *params.policy);
   const std::string body =
-      call("AssumeRoleWithWebIdentity", url::form_encode(form), nullptr);
+      call("AssumeRoleWithWebIdentity", url::form_encode(form), nullptr, &token);
   Credentials out = detail::parse_sts_credentials(body, "AssumeRoleWithWebIdentity", endpoint_);
   out.source = "web identity " + params.role_arn;
   return out;
@@ -208,7 +226,7 @@ CallerIdentity StsClient::get_caller_identity(const Credentials& credentials) co
   const std::string body = call(
       "GetCallerIdentity",
       url::form_encode({{"Action", "GetCallerIdentity"}, {"Version", std::string(kApiVersion)}}),
-      &credentials);
+      &credentials, nullptr);
   const std::string what = "STS GetCallerIdentity response from " + endpoint_;
   const xml::Element doc = xml::parse(body, what);
   const xml::Element& r = result_element(doc, "GetCallerIdentity", what);

@@ -2,8 +2,10 @@
 //
 // Endpoint: https://sts.{region}.amazonaws.com (https://sts.amazonaws.com, signed for us-east-1,
 // when no region is known), or an override (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, profile).
-// Retries transport errors, throttling and 5xx up to 3 attempts with jittered backoff; 4xx
-// answers (access denied, bad signature) fail at once with STS's code and message.
+// Retries transient transport errors, throttling and 5xx up to 3 attempts with AWS's full-jitter
+// backoff, all within `timeout` (the whole call's deadline); 4xx answers (access denied, bad
+// signature) fail at once with STS's code and message, scrubbed of every secret the request
+// carried, with a hint when the local clock is off.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 
 #include "llmauth/aws/credentials.hpp"
 #include "llmauth/core/ambient.hpp"
+#include "llmauth/core/retry.hpp"
 
 namespace llmauth::aws {
 
@@ -19,8 +22,9 @@ struct StsOptions {
   std::string region;                   // empty: the global endpoint, signed for us-east-1
   std::optional<std::string> endpoint;  // full URL override
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
-  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // the whole call, retries included
   int max_attempts = 3;
+  http::Sleeper sleep;  // tests: replaces the pause between attempts
 };
 
 struct AssumeRoleParams {
@@ -50,8 +54,9 @@ class StsClient {
   [[nodiscard]] const std::string& signing_region() const { return signing_region_; }
 
  private:
-  std::string call(const std::string& action, const std::string& form,
-                   const Credentials* signer) const;
+  // `body_secret`: a secret the form carries (a web identity token), hidden from messages.
+  std::string call(const std::string& action, const std::string& form, const Credentials* signer,
+                   const Secret* body_secret) const;
   Ambient ambient_;
   StsOptions options_;
   std::string endpoint_;

@@ -138,8 +138,7 @@ std::shared_ptr<const Credentials> ContainerProvider::resolve() {
                        : "; no authorization token was sent (set " + std::string(kTokenFileVar) +
                              " or " + std::string(kTokenVar) + ")";
     }
-    if (const auto excerpt = error_excerpt(reply, token ? token->reveal() : std::string_view{});
-        !excerpt.empty()) {
+    if (const auto excerpt = error_excerpt(reply); !excerpt.empty()) {
       message += ": " + excerpt;
     }
     throw Error(message, ErrorCode::kHttpStatus);

@@ -133,11 +133,11 @@ std::shared_ptr<const Credentials> SsoProvider::resolve() {
                       " (" + tries + ")",
                   ErrorCode::kTimeout);
     }
-    throw Error(where + " could not be reached (" + tries + "): " + e.what(), e.code());
+    throw Error(where + " could not be reached: " + e.what(), e.code());
   }
   if (!reply.ok()) {
     const std::string type = error_type(reply);
-    const std::string detail = error_excerpt(reply, token.access_token.reveal());
+    const std::string detail = error_excerpt(reply);
     std::string answer = "HTTP " + std::to_string(reply.status);
     if (!type.empty()) answer += " " + type;
     if (!detail.empty()) answer += ": " + detail;

@@ -5,6 +5,7 @@
 #include "llmauth/azure/token_response.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/json.hpp"
+#include "llmauth/core/redactor.hpp"
 
 namespace llmauth::azure {
 namespace {
@@ -18,39 +19,21 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
   return out;
 }
 
-// Replaces every occurrence of each secret by Secret::kRedacted (defence in depth: Entra does
-// not echo secrets, but a proxy's error page might).
-std::string redact(std::string text, const std::vector<Secret>& secrets) {
-  for (const auto& s : secrets) {
-    const auto value = s.reveal();
-    if (value.size() < 4) continue;
-    for (auto pos = text.find(value); pos != std::string::npos; pos = text.find(value, pos)) {
-      text.replace(pos, value.size(), Secret::kRedacted);
-    }
-  }
-  return text;
-}
-
 // "invalid_client AADSTS7000215: Invalid client secret provided. …" from Entra's error JSON
 // (the first line of error_description: the rest is trace and correlation ids and a timestamp).
-std::optional<std::string> describe_entra_error(const std::string& body,
-                                                const std::vector<Secret>& secrets) {
-  json::Json doc;
-  try {
-    doc = json::parse(body, "Entra ID error");
-  } catch (const Error&) {
-    return std::nullopt;
-  }
+// Redacted before it is cut, so that no part of a secret survives at the cut.
+std::optional<std::string> describe_entra_error(const std::string& body, const Redactor& redactor) {
+  const json::Json doc = json::parse_or_discard(body);
   if (!doc.is_object()) return std::nullopt;
   std::string error;
   std::string description;
   if (auto it = doc.find("error"); it != doc.end() && it->is_string())
     error = it->get<std::string>();
   if (auto it = doc.find("error_description"); it != doc.end() && it->is_string()) {
-    description = it->get<std::string>();
-    description = redact(description.substr(0, description.find_first_of("\r\n")), secrets);
+    description = redactor.redact(it->get<std::string>());
+    description = redactor.scrub(description.substr(0, description.find_first_of("\r\n")), 600);
   }
-  error = redact(error.substr(0, 100), secrets);
+  error = redactor.scrub(error, 100);
   if (error.empty() && description.empty()) return std::nullopt;
   if (description.empty()) {
     if (auto it = doc.find("error_codes");
@@ -58,16 +41,11 @@ std::optional<std::string> describe_entra_error(const std::string& body,
       description = "AADSTS" + std::to_string(it->front().get<long long>());
     }
   }
-  constexpr std::size_t kMax = 600;
-  if (description.size() > kMax) description = description.substr(0, kMax) + "…";
   return error.empty() ? description : description.empty() ? error : error + " " + description;
 }
 
-bool is_retryable(int status, const http::RetryPolicy& policy) {
-  return std::find(policy.retry_statuses.begin(), policy.retry_statuses.end(), status) !=
-             policy.retry_statuses.end() &&
-         status != 400 && status != 401;
-}
+// Token answers are a few KiB.
+constexpr std::size_t kMaxAnswerBytes = 64u << 10;
 
 }  // namespace
 
@@ -159,15 +137,24 @@ AccessToken EntraTokenClient::request_token(const TokenRequest& request,
     ~Wipe() { static_cast<void>(Secret(std::move(s))); }
   } wipe{req.body};
 
+  req.max_response_bytes = kMaxAnswerBytes;
+  req.timeout = options_.timeout;
+  for (const auto& secret : auth.secrets) req.sensitive.add(secret);
+
   const std::string where = " (tenant " + tenant + ", client " + options_.client_id + ")";
+  http::CallOptions call;
+  call.retry = options_.retry;
+  call.sleep = options_.sleep;
+  call.deadline = options_.timeout;
+  Redactor redactor;
+  call.redactor = &redactor;
   http::Response resp;
   try {
-    resp = http::send_with_retries(ambient_.http(), req, options_.retry, options_.sleep);
+    resp = http::call(ambient_.http(), req, call);
   } catch (const Error& e) {
-    throw Error(
-        redact(who + ": could not reach Entra ID at " + http::loggable_url(url) + ": " + e.what(),
-               auth.secrets),
-        e.code());
+    throw Error(who + ": could not reach Entra ID at " + http::loggable_url(url) + ": " +
+                    redactor.redact(e.what()),
+                e.code(), e.transient());
   }
   if (resp.status == 200) {
     try {
@@ -179,17 +166,15 @@ AccessToken EntraTokenClient::request_token(const TokenRequest& request,
   }
   std::string message =
       who + ": Entra ID refused the request (HTTP " + std::to_string(resp.status) + ")";
-  if (auto described = describe_entra_error(resp.body, auth.secrets)) {
+  if (auto described = describe_entra_error(resp.body, redactor)) {
     message += ": " + *described;
   } else {
     message += " with a " + std::to_string(resp.body.size()) +
                "-byte answer that is not Entra's error JSON";
   }
   message += where;
-  if (is_retryable(resp.status, options_.retry) && options_.retry.max_attempts > 1) {
-    message += "; gave up after " + std::to_string(options_.retry.max_attempts) + " attempts";
-  }
-  throw Error(redact(std::move(message), auth.secrets), ErrorCode::kHttpStatus);
+  if (resp.attempts > 1) message += ";" + http::attempts_note(resp);
+  throw Error(redactor.redact(message), ErrorCode::kHttpStatus);
 }
 
 ClientAuthentication jwt_bearer_authentication(Secret assertion) {

@@ -160,6 +160,9 @@ std::optional<TimePoint> parse_expires_on_date(const std::string& text) {
   return TimePoint(sys_days(ymd) + hours(hh) + minutes(mm) + seconds(ss) - minutes(offset_minutes));
 }
 
+// Token answers are a few KiB.
+constexpr std::size_t kMaxAnswerBytes = 64u << 10;
+
 bool retryable(int status, const http::RetryPolicy& policy) {
   return std::find(policy.retry_statuses.begin(), policy.retry_statuses.end(), status) !=
          policy.retry_statuses.end();
@@ -335,10 +338,12 @@ http::Response ManagedIdentityCredential::send(const http::Request& request) con
   if (source_ != ManagedIdentitySource::kImds) {
     std::erase_if(policy.retry_statuses, [](int s) { return s == 404 || s == 410; });
   }
+  http::Request capped = request;
+  capped.max_response_bytes = kMaxAnswerBytes;
   try {
-    return http::send_with_retries(ambient_.http(), request, policy);
+    return http::send_with_retries(ambient_.http(), capped, policy);
   } catch (const Error& e) {
-    throw Error(prefix() + "no answer from " + who() + ": " + e.what(), e.code());
+    throw Error(prefix() + "no answer from " + who() + ": " + e.what(), e.code(), e.transient());
   }
 }
 
@@ -349,6 +354,7 @@ http::Response ManagedIdentityCredential::probe_imds(const http::Request& reques
   http::Request probe = request;
   probe.timeout = kProbeTimeout;
   probe.connect_timeout = kProbeTimeout;
+  probe.max_response_bytes = kMaxAnswerBytes;
   http::Response r;
   try {
     r = ambient_.http().send(probe);

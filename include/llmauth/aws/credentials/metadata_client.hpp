@@ -1,11 +1,13 @@
 // MetadataClient: the one "ask a metadata endpoint, with a timeout and a few retries" shared by
 // the container credentials provider and the instance metadata (IMDS) provider.
 //
-// Every attempt has the policy's timeout (connect and whole exchange). An attempt is retried
-// when the endpoint answers 5xx, when it times out, or when the connection fails; never after
-// a 2xx/3xx/4xx answer and never after the loopback guard refused the destination. send() does
-// not throw for any of these: the caller decides what an unanswered or failed endpoint means
-// (IMDS: "not on EC2", so unavailable; container: configured but failing, so an error).
+// Every attempt has the policy's timeout (connect and whole exchange), through http::call (the
+// one retry engine). An attempt is retried when the endpoint answers 5xx, when it times out, or
+// when the connection drops; never after a 2xx/3xx/4xx answer, a refused loopback port or the
+// loopback guard's refusal. Answers are capped at 64 KiB (credentials and tokens are small).
+// send() does not throw for any of these: the caller decides what an unanswered or failed
+// endpoint means (IMDS: "not on EC2", so unavailable; container: configured but failing, so an
+// error).
 #pragma once
 
 #include <chrono>
@@ -14,14 +16,19 @@
 
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/http.hpp"
+#include "llmauth/core/redactor.hpp"
+#include "llmauth/core/retry.hpp"
 
 namespace llmauth::aws {
 
-struct RetryPolicy {
+struct MetadataPolicy {
   int attempts = 1;                          // at least 1
   std::chrono::milliseconds timeout{1000};   // per attempt
   std::chrono::milliseconds retry_delay{0};  // pause between attempts
 };
+
+// The largest answer a metadata or token endpoint may give.
+inline constexpr std::size_t kMaxMetadataAnswerBytes = 64u << 10;
 
 struct MetadataReply {
   // The last answer; 0 when no attempt got one (then `failure` says why).
@@ -31,6 +38,8 @@ struct MetadataReply {
   // The last attempt's transport failure (kTimeout, kNetwork, kRefused) when status == 0.
   std::optional<Error> failure;
   int attempts = 0;
+  // Every secret the request carried (its token headers, proxy credentials): for messages.
+  Redactor redactor;
 
   [[nodiscard]] bool answered() const { return status != 0; }
   [[nodiscard]] bool ok() const { return status >= 200 && status < 300; }
@@ -44,26 +53,28 @@ struct MetadataReply {
 
 class MetadataClient {
  public:
-  MetadataClient(http::Transport& transport, RetryPolicy policy);
+  MetadataClient(http::Transport& transport, MetadataPolicy policy);
 
   // Sends `request` (its timeouts are replaced by the policy's) until it gets an answer that is
   // not 5xx, or the attempts run out.
   [[nodiscard]] MetadataReply send(http::Request request) const;
+  // Tests: replaces the pause between attempts.
+  void set_sleeper(http::Sleeper sleep) { sleep_ = std::move(sleep); }
 
-  [[nodiscard]] const RetryPolicy& policy() const { return policy_; }
+  [[nodiscard]] const MetadataPolicy& policy() const { return policy_; }
 
  private:
   http::Transport& transport_;
-  RetryPolicy policy_;
+  MetadataPolicy policy_;
+  http::Sleeper sleep_;
 };
 
-// "1 s", "300 ms", "1.5 s": a duration for messages.
-std::string describe_duration(std::chrono::milliseconds d);
+using http::describe_duration;
 
 // A short, single-line excerpt of an error answer for a message: the "message"/"Message" (and
 // "code"/"Code") of a JSON body, else the first 200 printable characters of the text. Only for
-// error statuses (>= 400) — a 2xx body may carry credentials. Every occurrence of `scrub`
-// (a token the request carried) is replaced by "****".
-std::string error_excerpt(const MetadataReply& reply, std::string_view scrub = {});
+// error statuses (>= 400) — a 2xx body may carry credentials. Scrubbed of every secret the
+// request carried (reply.redactor).
+std::string error_excerpt(const MetadataReply& reply);
 
 }  // namespace llmauth::aws

@@ -47,9 +47,9 @@ std::optional<SsoConfig> sso_config(const Profile& profile, const SharedConfig& 
 struct SsoProviderOptions {
   // The portal endpoint override; nullopt: https://portal.sso.{sso_region}.amazonaws.com.
   std::optional<std::string> portal_endpoint;
-  RetryPolicy retry{.attempts = 3,
-                    .timeout = std::chrono::seconds(10),
-                    .retry_delay = std::chrono::milliseconds(200)};
+  MetadataPolicy retry{.attempts = 3,
+                       .timeout = std::chrono::seconds(10),
+                       .retry_delay = std::chrono::milliseconds(200)};
   SsoTokenOptions token;  // the OIDC endpoint override, refresh window
 };
 

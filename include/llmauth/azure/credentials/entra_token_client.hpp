@@ -9,7 +9,8 @@
 // The authority is the `authority_host` option, else AZURE_AUTHORITY_HOST, else
 // https://login.microsoftonline.com (sovereign clouds: https://login.microsoftonline.us,
 // https://login.chinacloudapi.cn). It must be https: anything else is Error(kInvalidInput) at
-// construction, naming where it came from. Retries follow http::RetryPolicy (never a 400/401).
+// construction, naming where it came from. Retries follow http::RetryPolicy (never a 400/401),
+// within `timeout` for the whole request.
 //
 // Entra's refusals become Error(kHttpStatus):
 //   "ClientSecretCredential: Entra ID refused the request (HTTP 401): invalid_client
@@ -40,6 +41,8 @@ struct EntraTokenClientOptions {
   std::string authority_host;  // empty: AZURE_AUTHORITY_HOST, else the public cloud
   http::RetryPolicy retry;
   http::Sleeper sleep;  // tests: a fake sleeper; empty: really sleep
+  // The whole token request, retries included.
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
 // The credential's own form fields for one request; given the token URL (an assertion's aud).
