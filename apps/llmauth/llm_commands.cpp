@@ -124,7 +124,8 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
         cmd->add_option("FILE", *file, "the provider config (JSON)")->required();
         cmd->add_option("--name", *name, "test only this provider");
         auto timeout = std::make_shared<int>(30);
-        cmd->add_option("--timeout", *timeout, "seconds each provider's call may take (default 30)")
+        cmd->add_option("--timeout", *timeout,
+                        "seconds each provider's call may take, retries included (default 30)")
             ->check(CLI::Range(1, 3600));
         cmd->callback([&, file, name, timeout] {
           exit_code = guarded([&] {
@@ -172,6 +173,7 @@ struct ChatArgs {
   bool json = false;
   std::optional<int> max_tokens;
   std::optional<double> temperature;
+  std::optional<int> timeout;
 };
 
 void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
@@ -186,6 +188,10 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
         cmd->add_option("--max-tokens", args->max_tokens, "the most tokens to generate");
         cmd->add_option("--temperature", args->temperature, "sampling temperature");
         cmd->add_flag("--stream", args->stream, "print the answer as it arrives");
+        cmd->add_option("--timeout", args->timeout,
+                        "seconds the call may take, retries included; a stream: until its first "
+                        "byte (default: the provider's timeout_seconds, else 120)")
+            ->check(CLI::Range(1, 3600));
         cmd->add_flag("--json", args->json,
                       "print the answer as chat.completion JSON (with --stream: one JSON line per "
                       "delta first)");
@@ -211,7 +217,9 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
                               " (it has: " + names + ")",
                           ErrorCode::kInvalidInput);
             }
-            llm::ClientFactory factory(ambient);
+            llm::ClientFactoryOptions factory_options;
+            if (args->timeout) factory_options.timeout = std::chrono::seconds(*args->timeout);
+            llm::ClientFactory factory(ambient, factory_options);
             auto client = factory.client(*provider);
             llm::ChatRequest request;
             request.model = args->model;

@@ -10,6 +10,7 @@ namespace llmauth::cli {
 Ambient make_ambient(const GlobalOptions& options) {
   http::TransportOptions transport;
   transport.ca_bundle = options.ca_bundle;
+  if (options.ca_bundle) transport.ca_bundle_source = "--ca-bundle";
   const char* loopback = std::getenv("LLMAUTH_LOOPBACK_ONLY");
   transport.loopback_only = loopback != nullptr && std::string(loopback) == "1";
   return Ambient::system(transport);
@@ -42,8 +43,9 @@ int main(int argc, char** argv) {
                  "PEM file of extra CA certificates to trust (in addition to the system store; "
                  "default: AWS_CA_BUNDLE or SSL_CERT_FILE)")
       ->check(CLI::ExistingFile);
-  app.footer("Exit codes: 0 ok, 1 failed, 2 usage, 3 no credentials found, 4 invalid input, "
-             "5 network. See docs/cli.md.\n");
+  app.footer(
+      "Exit codes: 0 ok, 1 failed, 2 usage, 3 no credentials found, 4 invalid input, "
+      "5 network. See docs/cli.md.\n");
   int exit_code = kOk;
   add_aws_commands(app, globals, exit_code);
   add_azure_commands(app, globals, exit_code);

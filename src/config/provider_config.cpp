@@ -1,7 +1,8 @@
 #include "llmauth/config/provider_config.hpp"
 
-#include <map>
 #include <openssl/crypto.h>
+
+#include <map>
 
 #include "config_checker.hpp"
 #include "llmauth/core/error.hpp"
@@ -20,36 +21,58 @@ constexpr std::size_t kMaxBytes = 4u << 20;
 
 // --- allowed fields ---------------------------------------------------------------------------
 constexpr std::string_view kRootFields[] = {"providers"};
-constexpr std::string_view kAzureFields[] = {"name",    "type",        "endpoint",
-                                             "api",     "api_version", "deployment",
-                                             "headers", "timeout_seconds", "auth"};
-constexpr std::string_view kBedrockFields[] = {"name",  "type",    "region",          "endpoint_url",
-                                               "model", "headers", "timeout_seconds", "auth"};
+constexpr std::string_view kAzureFields[] = {"name",
+                                             "type",
+                                             "endpoint",
+                                             "api",
+                                             "api_version",
+                                             "deployment",
+                                             "headers",
+                                             "timeout_seconds",
+                                             "connect_timeout_seconds",
+                                             "first_byte_timeout_seconds",
+                                             "idle_timeout_seconds",
+                                             "auth"};
+constexpr std::string_view kBedrockFields[] = {"name",
+                                               "type",
+                                               "region",
+                                               "endpoint_url",
+                                               "model",
+                                               "headers",
+                                               "timeout_seconds",
+                                               "connect_timeout_seconds",
+                                               "first_byte_timeout_seconds",
+                                               "idle_timeout_seconds",
+                                               "auth"};
 constexpr std::string_view kApiValues[] = {"v1", "deployments"};
 
 constexpr std::string_view kApiKeyFields[] = {"type", "api_key"};
 constexpr std::string_view kStaticTokenFields[] = {"type", "token"};
 constexpr std::string_view kServicePrincipalFields[] = {
     "type", "tenant_id", "client_id", "client_secret", "authority_host", "scope"};
-constexpr std::string_view kClientCertificateFields[] = {
-    "type",           "tenant_id",   "client_id",     "certificate_path", "certificate_password",
-    "send_certificate_chain", "authority_host", "scope"};
+constexpr std::string_view kClientCertificateFields[] = {"type",
+                                                         "tenant_id",
+                                                         "client_id",
+                                                         "certificate_path",
+                                                         "certificate_password",
+                                                         "send_certificate_chain",
+                                                         "authority_host",
+                                                         "scope"};
 constexpr std::string_view kManagedIdentityFields[] = {"type", "client_id", "object_id",
                                                        "resource_id", "scope"};
 constexpr std::string_view kWorkloadIdentityFields[] = {
     "type", "tenant_id", "client_id", "token_file_path", "authority_host", "scope"};
 constexpr std::string_view kAzureCliFields[] = {"type", "tenant_id", "scope"};
 constexpr std::string_view kAzureDefaultFields[] = {
-    "type",  "managed_identity_client_id", "workload_identity_client_id", "tenant_id", "exclude",
+    "type", "managed_identity_client_id", "workload_identity_client_id", "tenant_id", "exclude",
     "scope"};
 
 constexpr std::string_view kAccessKeysFields[] = {"type", "access_key_id", "secret_access_key",
                                                   "session_token"};
 constexpr std::string_view kProfileFields[] = {"type", "profile", "config_file",
                                                "credentials_file"};
-constexpr std::string_view kAssumeRoleFields[] = {"type",          "role_arn", "external_id",
-                                                  "role_session_name", "duration_seconds",
-                                                  "source"};
+constexpr std::string_view kAssumeRoleFields[] = {
+    "type", "role_arn", "external_id", "role_session_name", "duration_seconds", "source"};
 constexpr std::string_view kWebIdentityFields[] = {"type", "role_arn", "web_identity_token_file",
                                                    "role_session_name"};
 constexpr std::string_view kBearerTokenFields[] = {"type", "token"};
@@ -59,15 +82,14 @@ struct FieldTable {
   std::string_view type;
   detail::Names fields;
 };
-constexpr FieldTable kAzureAuthTables[] = {
-    {"api_key", kApiKeyFields},
-    {"azure_ad_token", kStaticTokenFields},
-    {"azure_ad_token_provider", kServicePrincipalFields},
-    {"client_certificate", kClientCertificateFields},
-    {"managed_identity", kManagedIdentityFields},
-    {"workload_identity", kWorkloadIdentityFields},
-    {"azure_cli", kAzureCliFields},
-    {"default_credentials", kAzureDefaultFields}};
+constexpr FieldTable kAzureAuthTables[] = {{"api_key", kApiKeyFields},
+                                           {"azure_ad_token", kStaticTokenFields},
+                                           {"azure_ad_token_provider", kServicePrincipalFields},
+                                           {"client_certificate", kClientCertificateFields},
+                                           {"managed_identity", kManagedIdentityFields},
+                                           {"workload_identity", kWorkloadIdentityFields},
+                                           {"azure_cli", kAzureCliFields},
+                                           {"default_credentials", kAzureDefaultFields}};
 constexpr FieldTable kAwsAuthTables[] = {{"access_keys", kAccessKeysFields},
                                          {"profile", kProfileFields},
                                          {"assume_role", kAssumeRoleFields},
@@ -81,7 +103,8 @@ Checker::Owner owner_in(std::span<const FieldTable> tables, std::string_view wha
   return [tables, what](std::string_view key) -> std::string {
     std::vector<std::string_view> types;
     for (const auto& t : tables) {
-      if (std::find(t.fields.begin(), t.fields.end(), key) != t.fields.end()) types.push_back(t.type);
+      if (std::find(t.fields.begin(), t.fields.end(), key) != t.fields.end())
+        types.push_back(t.type);
     }
     if (types.empty()) return {};
     return std::string(what) + (types.size() > 1 ? "s " : " ") + detail::join(types);
@@ -111,8 +134,10 @@ std::optional<std::size_t> too_deep(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -161,9 +186,9 @@ class Reader {
       if (!p->name.empty()) {
         const auto [it, fresh] = names.emplace(p->name, i);
         if (!fresh) {
-          c_.add(child_path(path, "name"), "duplicate provider name " + quote_value(p->name),
-                 "already used by " + index_path("providers", it->second) +
-                     "; names must be unique");
+          c_.add(
+              child_path(path, "name"), "duplicate provider name " + quote_value(p->name),
+              "already used by " + index_path("providers", it->second) + "; names must be unique");
         }
       }
       out.providers.push_back(std::move(*p));
@@ -189,8 +214,20 @@ class Reader {
       }
     }
     p.headers = headers(j, path);
-    if (auto t = c_.integer(j, "timeout_seconds", path, 1, 3600, " (seconds per request)")) {
+    if (auto t = c_.integer(j, "timeout_seconds", path, 1, 3600,
+                            " (seconds a whole call may take, retries included)")) {
       p.timeout_seconds = static_cast<int>(*t);
+    }
+    if (auto t = c_.integer(j, "connect_timeout_seconds", path, 1, 300, " (seconds to connect)")) {
+      p.connect_timeout_seconds = static_cast<int>(*t);
+    }
+    if (auto t = c_.integer(j, "first_byte_timeout_seconds", path, 1, 3600,
+                            " (seconds one attempt may wait for the answer's first byte)")) {
+      p.first_byte_timeout_seconds = static_cast<int>(*t);
+    }
+    if (auto t = c_.integer(j, "idle_timeout_seconds", path, 1, 3600,
+                            " (seconds a stream may stay silent)")) {
+      p.idle_timeout_seconds = static_cast<int>(*t);
     }
     if (!type) return p;
     if (*type == 0) {
@@ -270,7 +307,8 @@ class Reader {
     if (const Json* api = Checker::member(j, "api")) {
       const std::string at = child_path(path, "api");
       if (!api->is_string()) {
-        c_.add(at, "must be a string (got " + detail::json_type(*api) + ")", "one of: v1, deployments");
+        c_.add(at, "must be a string (got " + detail::json_type(*api) + ")",
+               "one of: v1, deployments");
       } else {
         const std::string v = detail::trim(api->get_ref<const std::string&>());
         if (v == "v1") {
@@ -290,10 +328,12 @@ class Reader {
     if (auto v = c_.string(j, "api_version", path, deployments,
                            "the deployments API needs a version such as \"2024-10-21\"")) {
       if (deployments && !is_dated_version(*v)) {
-        c_.add(version_at, "is not an API version", "a date such as 2024-10-21 or 2025-01-01-preview");
+        c_.add(version_at, "is not an API version",
+               "a date such as 2024-10-21 or 2025-01-01-preview");
       } else if (!deployments && *v != "preview" && *v != "latest") {
-        c_.add(version_at, "is not used by the v1 API",
-               "remove it (or use \"preview\"), or set \"api\": \"deployments\" for dated versions");
+        c_.add(
+            version_at, "is not used by the v1 API",
+            "remove it (or use \"preview\"), or set \"api\": \"deployments\" for dated versions");
       } else {
         a.api_version = std::move(*v);
       }
@@ -318,8 +358,8 @@ class Reader {
              "{\"type\": …} with type one of " + detail::join(kAzureAuthTypes));
       return a;
     }
-    const auto type = c_.discriminator(*auth, auth_at, kAzureAuthTypes, "auth type for azure_openai",
-                                       kAwsAuthTypes, "aws_bedrock");
+    const auto type = c_.discriminator(*auth, auth_at, kAzureAuthTypes,
+                                       "auth type for azure_openai", kAwsAuthTypes, "aws_bedrock");
     if (!type) return a;
     a.auth = azure_auth_method(*type, *auth, auth_at);
     if (a.uses_scope()) {
@@ -508,7 +548,8 @@ class Reader {
                              ch == '.' || ch == '_';
                     });
     if (!ok) {
-      c_.add(child_path(at, key), "is not an id", "a GUID such as 00000000-0000-0000-0000-000000000000");
+      c_.add(child_path(at, key), "is not an id",
+             "a GUID such as 00000000-0000-0000-0000-000000000000");
       return std::nullopt;
     }
     return v;
@@ -526,8 +567,8 @@ class Reader {
 
   std::optional<std::string> authority(const Json& j, const std::string& at) {
     auto v = c_.string(j, "authority_host", at, false);
-    if (v && !c_.https_url(*v, child_path(at, "authority_host"),
-                           "https://login.microsoftonline.com")) {
+    if (v &&
+        !c_.https_url(*v, child_path(at, "authority_host"), "https://login.microsoftonline.com")) {
       return std::nullopt;
     }
     return v;
@@ -563,7 +604,8 @@ class Reader {
     const std::string auth_at = child_path(path, "auth");
     const Json* auth = Checker::member(j, "auth");
     if (auth == nullptr) {
-      c_.add(auth_at, "is required", "an object with a \"type\": one of " + detail::join(kAwsAuthTypes));
+      c_.add(auth_at, "is required",
+             "an object with a \"type\": one of " + detail::join(kAwsAuthTypes));
       return b;
     }
     if (!auth->is_object()) {
@@ -575,15 +617,21 @@ class Reader {
                                        kAzureAuthTypes, "azure_openai");
     if (!type) return b;
     switch (*type) {
-      case 0: b.auth = access_keys(*auth, auth_at); break;
-      case 1: b.auth = profile(*auth, auth_at); break;
-      case 2: b.auth = assume_role(*auth, auth_at); break;
+      case 0:
+        b.auth = access_keys(*auth, auth_at);
+        break;
+      case 1:
+        b.auth = profile(*auth, auth_at);
+        break;
+      case 2:
+        b.auth = assume_role(*auth, auth_at);
+        break;
       case 3: {
         c_.object(*auth, auth_at, kWebIdentityFields, aws_owner());
         aws_auth::WebIdentity m;
         m.role_arn = role_arn(*auth, auth_at).value_or("");
-        m.web_identity_token_file = path_field(*auth, "web_identity_token_file", auth_at, true)
-                                        .value_or("");
+        m.web_identity_token_file =
+            path_field(*auth, "web_identity_token_file", auth_at, true).value_or("");
         m.role_session_name = session_name(*auth, auth_at);
         b.auth = std::move(m);
         break;
@@ -640,11 +688,11 @@ class Reader {
     aws_auth::AccessKeys m;
     if (auto id = c_.secret(j, "access_key_id", at, true)) {
       const auto v = id->value.reveal();
-      const bool ok = id->source != SecretRef::Source::kInline ||
-                      (v.size() >= 4 && v.size() <= 128 &&
-                       std::all_of(v.begin(), v.end(), [](char ch) {
-                         return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-                       }));
+      const bool ok =
+          id->source != SecretRef::Source::kInline ||
+          (v.size() >= 4 && v.size() <= 128 && std::all_of(v.begin(), v.end(), [](char ch) {
+             return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+           }));
       if (!ok) {
         c_.add(child_path(at, "access_key_id"), "is not an access key id",
                "upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE; the secret goes in "
@@ -694,7 +742,8 @@ class Reader {
     }
     const std::string src_at = child_path(at, "source");
     const Json* src = Checker::member(j, "source");
-    const std::string one_of = "{\"type\": …} with type one of " + detail::join(aws_auth::kAssumeRoleSourceTypes);
+    const std::string one_of =
+        "{\"type\": …} with type one of " + detail::join(aws_auth::kAssumeRoleSourceTypes);
     if (src == nullptr) {
       c_.add(src_at, "is required: the credentials that call sts:AssumeRole", one_of);
       return m;
@@ -719,15 +768,17 @@ class Reader {
 
   static bool charset(std::string_view s, std::string_view extra) {
     return std::all_of(s.begin(), s.end(), [&](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || extra.find(ch) != std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(ch)) ||
+             extra.find(ch) != std::string_view::npos;
     });
   }
 
   std::optional<std::string> role_arn(const Json& j, const std::string& at) {
     auto r = c_.string(j, "role_arn", at, true, "e.g. arn:aws:iam::123456789012:role/NAME");
     if (r && !detail::is_role_arn(*r)) {
-      c_.add(child_path(at, "role_arn"), "is not an IAM role ARN",
-             "arn:aws:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/bedrock-invoke");
+      c_.add(
+          child_path(at, "role_arn"), "is not an IAM role ARN",
+          "arn:aws:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/bedrock-invoke");
       return std::nullopt;
     }
     return r;
@@ -771,16 +822,17 @@ ConfigError::ConfigError(std::string source, std::vector<ConfigIssue> issues)
 ProviderFile parse_providers(std::string_view text, std::string_view source) {
   const std::string src(source);
   if (text.size() > kMaxBytes) {
-    throw ConfigError(src, {{"", "the file is too large (" + std::to_string(text.size()) + " bytes)",
-                             "a provider config is at most 4 MiB"}});
+    throw ConfigError(src,
+                      {{"", "the file is too large (" + std::to_string(text.size()) + " bytes)",
+                        "a provider config is at most 4 MiB"}});
   }
   if (const auto deep = too_deep(text)) {
     const auto [line, column] = line_column(text, *deep);
-    throw ConfigError(src, {{"",
-                             "nested deeper than " + std::to_string(kMaxDepth) +
-                                 " levels at line " + std::to_string(line) + ", column " +
-                                 std::to_string(column),
-                             "a provider config is only a few levels deep"}});
+    throw ConfigError(src,
+                      {{"",
+                        "nested deeper than " + std::to_string(kMaxDepth) + " levels at line " +
+                            std::to_string(line) + ", column " + std::to_string(column),
+                        "a provider config is only a few levels deep"}});
   }
   Json root;
   try {
@@ -789,10 +841,10 @@ ProviderFile parse_providers(std::string_view text, std::string_view source) {
     // e.byte is the 1-based offset of the last character read. nlohmann's message is not used:
     // it quotes the text it read, which may be a secret.
     const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string message = text.empty() || detail::trim(text).empty()
-                              ? std::string("the file is empty")
-                              : "invalid JSON at line " + std::to_string(line) + ", column " +
-                                    std::to_string(column);
+    std::string message =
+        text.empty() || detail::trim(text).empty()
+            ? std::string("the file is empty")
+            : "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column);
     throw ConfigError(src, {{"", std::move(message),
                              "check for a missing comma, quote or bracket there; comments and "
                              "trailing commas are not JSON"}});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/time_format.hpp"
 
 namespace llmauth::llm {
 namespace {
@@ -26,12 +27,25 @@ void HeaderKeyAuthorizer::authorize(http::Request& request) {
 }
 
 StaticBearerAuthorizer::StaticBearerAuthorizer(Secret token, std::string description,
-                                               std::optional<TimePoint> expires_at)
-    : token_(std::move(token)), description_(std::move(description)), expires_at_(expires_at) {
+                                               std::optional<TimePoint> expires_at,
+                                               std::shared_ptr<const Clock> clock)
+    : token_(std::move(token)),
+      description_(std::move(description)),
+      expires_at_(expires_at),
+      clock_(clock ? std::move(clock) : SystemClock::instance()) {
   http::require_header_safe(token_, description_);
 }
 
 void StaticBearerAuthorizer::authorize(http::Request& request) {
+  if (expires_at_) {
+    const TimePoint now = clock_->now();
+    if (now >= *expires_at_) {
+      throw Error("the " + description_ + " expired at " + timefmt::format_iso8601(*expires_at_) +
+                      " (" + timefmt::describe_remaining(*expires_at_, now) +
+                      "); get a new one — it cannot be renewed by llmauth",
+                  ErrorCode::kFailed);
+    }
+  }
   set_header(request, "Authorization", "Bearer " + std::string(token_.reveal()));
 }
 
@@ -89,8 +103,8 @@ void SigV4Authorizer::authorize(http::Request& request) {
 
 CredentialLifetime SigV4Authorizer::lifetime() const {
   const auto expires_at = last_expiry_.load();
-  return {expires_at, expires_at && refresh_ &&
-                          !last_from_environment_.load(std::memory_order_relaxed)};
+  return {expires_at,
+          expires_at && refresh_ && !last_from_environment_.load(std::memory_order_relaxed)};
 }
 
 bool SigV4Authorizer::invalidate() {

@@ -1,7 +1,7 @@
 #include "llmauth/llm/azure_openai_client.hpp"
 
 #include "llmauth/core/error.hpp"
-#include "llmauth/core/excerpt.hpp"
+#include "llmauth/core/redactor.hpp"
 #include "llmauth/core/sse.hpp"
 #include "llmauth/core/url.hpp"
 #include "provider_call.hpp"
@@ -12,6 +12,8 @@ namespace {
 using detail::string_or_empty;
 
 constexpr std::string_view kWhat = "Azure OpenAI response";
+// An answer that is not streamed: a long completion is a few hundred KiB.
+constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -59,7 +61,8 @@ std::optional<Usage> usage_of(const json::Json& j) {
 }
 
 // Turns an error answer into a ProviderError that says what to do.
-[[noreturn]] void throw_azure_error(const http::Response& r, std::string_view what) {
+[[noreturn]] void throw_azure_error(const http::Response& r, std::string_view what,
+                                    const Redactor& redactor) {
   std::string code;
   std::string message;
   try {
@@ -98,11 +101,13 @@ std::optional<Usage> usage_of(const json::Json& j) {
   std::string text = std::string(what) + ": Azure OpenAI " +
                      (r.status == 0 ? std::string("sent an error in the stream")
                                     : "answered HTTP " + std::to_string(r.status));
-  if (!code.empty()) text += " " + excerpt(code, {}, 64);
-  text += ": " + excerpt(message);
+  // Azure often repeats the status as the code ("401"): say it once.
+  if (!code.empty() && code != std::to_string(r.status)) text += " " + redactor.scrub(code, 64);
+  text += ": " + redactor.scrub(message);
   if (!hint.empty()) text += " (" + hint + ")";
-  if (!request_id.empty()) text += " [request id " + excerpt(request_id, {}, 64) + "]";
-  throw ProviderError(text, r.status, code, request_id);
+  text += http::attempts_note(r);
+  if (!request_id.empty()) text += " [request id " + redactor.scrub(request_id, 64) + "]";
+  throw ProviderError(text, r.status, redactor.scrub(code, 64), redactor.scrub(request_id, 64));
 }
 
 // One chat.completion.chunk → a delta. Returns false for a chunk with nothing in it.
@@ -247,13 +252,13 @@ json::Json AzureOpenAIClient::request_body(const ChatRequest& request, bool stre
   return body;
 }
 
-http::Response AzureOpenAIClient::send(http::Request request,
+http::Response AzureOpenAIClient::send(http::Request request, detail::CallRecord& record,
                                        const std::function<void(std::string_view)>& feed) {
-  request.timeout = options_.timeout;
-  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry,
-                                sleep_};
-  return feed ? detail::call_provider_streaming(ctx, request, feed)
-              : detail::call_provider(ctx, request, nullptr);
+  request.max_response_bytes = kMaxAnswerBytes;
+  const detail::CallContext ctx{*transport_,    *authorizer_, options_.headers,
+                                options_.retry, sleep_,       options_.timeouts};
+  return feed ? detail::call_provider_streaming(ctx, request, feed, record)
+              : detail::call_provider(ctx, request, record);
 }
 
 ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
@@ -262,8 +267,10 @@ ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
   r.url = chat_url(request);
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = request_body(request, false).dump();
-  const auto response = send(std::move(r));
-  if (response.status < 200 || response.status >= 300) throw_azure_error(response, "chat");
+  detail::CallRecord record;
+  const auto response = send(std::move(r), record);
+  if (response.status < 200 || response.status >= 300)
+    throw_azure_error(response, "chat", record.redactor);
   return parse_chat_completion(response.body);
 }
 
@@ -276,6 +283,7 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
 
   sse::Parser parser;
   StreamAssembler assembler;
+  detail::CallRecord record;
   std::string id;
   std::string model;
   bool done = false;
@@ -292,7 +300,7 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
       http::Response as_error;
       as_error.status = 0;
       as_error.body = event.data;
-      throw_azure_error(as_error, "chat (mid-stream)");
+      throw_azure_error(as_error, "chat (mid-stream)", record.redactor);
     }
     if (id.empty()) id = string_or_empty(j, "id");
     if (model.empty()) model = string_or_empty(j, "model");
@@ -301,8 +309,9 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
     if (sink) sink(delta);
   };
   const http::Response response =
-      send(std::move(r), [&](std::string_view chunk) { parser.feed(chunk, on_event); });
-  if (response.status < 200 || response.status >= 300) throw_azure_error(response, "chat");
+      send(std::move(r), record, [&](std::string_view chunk) { parser.feed(chunk, on_event); });
+  if (response.status < 200 || response.status >= 300)
+    throw_azure_error(response, "chat", record.redactor);
   const bool partial = parser.finish();
   if (!done) {
     throw Error(std::string("Azure OpenAI: the stream ended before data: [DONE]") +
@@ -322,8 +331,10 @@ std::string AzureOpenAIClient::check() {
                                               : "?api-version=" + url::encode(options_.api_version))
           : options_.endpoint + "/openai/models?api-version=" + url::encode(options_.api_version);
   r.headers = {{"Accept", "application/json"}};
-  const auto response = send(std::move(r));
-  if (response.status < 200 || response.status >= 300) throw_azure_error(response, "list models");
+  detail::CallRecord record;
+  const auto response = send(std::move(r), record);
+  if (response.status < 200 || response.status >= 300)
+    throw_azure_error(response, "list models", record.redactor);
   std::size_t count = 0;
   try {
     const auto j = json::parse(response.body, kWhat);

@@ -2,10 +2,11 @@
 
 #include <map>
 
+#include "llmauth/aws/clock_skew.hpp"
 #include "llmauth/aws/endpoints.hpp"
 #include "llmauth/aws/event_stream.hpp"
 #include "llmauth/core/error.hpp"
-#include "llmauth/core/excerpt.hpp"
+#include "llmauth/core/redactor.hpp"
 #include "llmauth/core/url.hpp"
 #include "provider_call.hpp"
 
@@ -15,6 +16,8 @@ namespace {
 using detail::string_or_empty;
 
 constexpr std::string_view kWhat = "Bedrock Converse response";
+// An answer that is not streamed: a long completion is a few hundred KiB.
+constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 
 // Bedrock's stop reasons in OpenAI's words.
 std::string finish_reason_of(const std::string& stop_reason) {
@@ -54,7 +57,9 @@ std::string error_type_of(const http::Response& r) {
   return type;
 }
 
-[[noreturn]] void throw_bedrock_error(const http::Response& r, std::string_view what) {
+[[noreturn]] void throw_bedrock_error(const http::Response& r, std::string_view what,
+                                      const detail::CallRecord& record) {
+  const Redactor& redactor = record.redactor;
   std::string code = error_type_of(r);
   std::string message;
   try {
@@ -69,6 +74,8 @@ std::string error_type_of(const http::Response& r) {
   if (code == "UnrecognizedClientException" || code == "InvalidSignatureException" ||
       code == "IncompleteSignatureException" || code == "MissingAuthenticationTokenException") {
     hint = "the credentials or the API key were not accepted; check them and the region";
+  } else if (auto skew = aws::clock_skew_hint(message, record.signed_at, r.header("date"))) {
+    hint = *skew;
   } else if (code == "ExpiredTokenException") {
     hint = "the session or API key has expired; get new credentials";
   } else if (code == "AccessDeniedException" || r.status == 403) {
@@ -82,11 +89,12 @@ std::string error_type_of(const http::Response& r) {
   }
   std::string request_id(r.header("x-amzn-RequestId").value_or(""));
   std::string text = std::string(what) + ": Bedrock answered HTTP " + std::to_string(r.status);
-  if (!code.empty()) text += " " + excerpt(code, {}, 80);
-  text += ": " + excerpt(message);
+  if (!code.empty()) text += " " + redactor.scrub(code, 80);
+  text += ": " + redactor.scrub(message);
   if (!hint.empty()) text += " (" + hint + ")";
-  if (!request_id.empty()) text += " [request id " + excerpt(request_id, {}, 64) + "]";
-  throw ProviderError(text, r.status, code, request_id);
+  text += http::attempts_note(r);
+  if (!request_id.empty()) text += " [request id " + redactor.scrub(request_id, 64) + "]";
+  throw ProviderError(text, r.status, redactor.scrub(code, 80), redactor.scrub(request_id, 64));
 }
 
 // HTTP-like status for a stream exception, for callers that branch on it.
@@ -230,13 +238,13 @@ json::Json BedrockClient::converse_body(const ChatRequest& request) {
   return body;
 }
 
-http::Response BedrockClient::send(http::Request request,
+http::Response BedrockClient::send(http::Request request, detail::CallRecord& record,
                                    const std::function<void(std::string_view)>& feed) {
-  request.timeout = options_.timeout;
-  const detail::CallContext ctx{*transport_, *authorizer_, options_.headers, options_.retry,
-                                sleep_};
-  return feed ? detail::call_provider_streaming(ctx, request, feed)
-              : detail::call_provider(ctx, request, nullptr);
+  request.max_response_bytes = kMaxAnswerBytes;
+  const detail::CallContext ctx{*transport_,    *authorizer_, options_.headers,
+                                options_.retry, sleep_,       options_.timeouts};
+  return feed ? detail::call_provider_streaming(ctx, request, feed, record)
+              : detail::call_provider(ctx, request, record);
 }
 
 ChatResponse BedrockClient::chat(const ChatRequest& request) {
@@ -246,8 +254,10 @@ ChatResponse BedrockClient::chat(const ChatRequest& request) {
   r.url = model_url(model, "converse");
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = converse_body(request).dump();
-  const auto response = send(std::move(r));
-  if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "converse");
+  detail::CallRecord record;
+  const auto response = send(std::move(r), record);
+  if (response.status < 200 || response.status >= 300)
+    throw_bedrock_error(response, "converse", record);
   ChatResponse out = parse_converse_response(response.body, model);
   out.id = std::string(response.header("x-amzn-RequestId").value_or(""));  // Converse has no id
   return out;
@@ -264,6 +274,8 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
 
   aws::eventstream::Decoder decoder;
   StreamAssembler assembler;
+  detail::CallRecord record;
+  const Redactor& redactor = record.redactor;
   std::map<long long, int> tool_index;  // contentBlockIndex → index among the tool calls
   bool stopped = false;
   const auto on_message = [&](aws::eventstream::Message&& message) {
@@ -275,17 +287,17 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
         text = string_or_empty(json::parse(message.payload, "Bedrock stream exception"), "message");
       } catch (const Error&) {
       }
-      throw ProviderError("converse-stream: Bedrock sent " + excerpt(type, {}, 80) +
-                              " in the middle of the stream: " + excerpt(text) +
+      throw ProviderError("converse-stream: Bedrock sent " + redactor.scrub(type, 80) +
+                              " in the middle of the stream: " + redactor.scrub(text) +
                               "; the answer is incomplete",
-                          status_of_exception(type), type);
+                          status_of_exception(type), redactor.scrub(type, 80));
     }
     if (kind == "error") {
       const std::string code(message.string_header(":error-code").value_or("error"));
       const std::string text(message.string_header(":error-message").value_or(""));
-      throw ProviderError(
-          "converse-stream: Bedrock stream error " + excerpt(code, {}, 80) + ": " + excerpt(text),
-          0, code);
+      throw ProviderError("converse-stream: Bedrock stream error " + redactor.scrub(code, 80) +
+                              ": " + redactor.scrub(text),
+                          0, redactor.scrub(code, 80));
     }
     const std::string type(message.string_header(":event-type").value_or(""));
     const auto j = json::parse(message.payload, "Bedrock stream event " + type);
@@ -328,9 +340,9 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
     if (sink) sink(delta);
   };
   const http::Response response =
-      send(std::move(r), [&](std::string_view chunk) { decoder.feed(chunk, on_message); });
+      send(std::move(r), record, [&](std::string_view chunk) { decoder.feed(chunk, on_message); });
   if (response.status < 200 || response.status >= 300)
-    throw_bedrock_error(response, "converse-stream");
+    throw_bedrock_error(response, "converse-stream", record);
   decoder.finish();
   if (!stopped) {
     throw Error("Bedrock: the stream ended without messageStop; the answer is incomplete",
@@ -348,8 +360,10 @@ InvokeResult BedrockClient::invoke(const std::string& model, std::string body,
   r.url = model_url(model, "invoke");
   r.headers = {{"Content-Type", std::move(content_type)}, {"Accept", "application/json"}};
   r.body = std::move(body);
-  const auto response = send(std::move(r));
-  if (response.status < 200 || response.status >= 300) throw_bedrock_error(response, "invoke");
+  detail::CallRecord record;
+  const auto response = send(std::move(r), record);
+  if (response.status < 200 || response.status >= 300)
+    throw_bedrock_error(response, "invoke", record);
   return {response.status, std::string(response.header("content-type").value_or("")),
           response.body};
 }

@@ -75,11 +75,12 @@ Ambient profile_ambient(const Ambient& ambient, const config::aws_auth::Profile&
 }
 
 // A Bedrock API key as a bearer token; a short-term key says when it runs out.
-std::shared_ptr<llm::Authorizer> bedrock_key_authorizer(Secret token, std::string description) {
+std::shared_ptr<llm::Authorizer> bedrock_key_authorizer(Secret token, std::string description,
+                                                        std::shared_ptr<const Clock> clock) {
   std::optional<TimePoint> expires_at;
   if (const auto info = aws::inspect_bedrock_token(token.reveal())) expires_at = info->expires_at;
   return std::make_shared<llm::StaticBearerAuthorizer>(std::move(token), std::move(description),
-                                                       expires_at);
+                                                       expires_at, std::move(clock));
 }
 
 aws::StsOptions sts_options(const Ambient& ambient, const std::string& region) {
@@ -140,8 +141,8 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
               Secret token = t.token.resolve(secrets);
               const auto expires_at = azure::jwt_expiry(token.reveal());
               return std::make_shared<StaticBearerAuthorizer>(
-                  std::move(token), "static Entra ID token (" + t.token.json_path + ")",
-                  expires_at);
+                  std::move(token), "static Entra ID token (" + t.token.json_path + ")", expires_at,
+                  clock);
             },
             [&](const a::ServicePrincipal& sp) {
               azure::ClientSecretCredentialOptions o;
@@ -267,14 +268,16 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
             Secret token = t.token.resolve(secrets);
             aws::validate_bearer_token(token, t.token.json_path);
             return bedrock_key_authorizer(std::move(token),
-                                          "Bedrock API key (" + t.token.json_path + ")");
+                                          "Bedrock API key (" + t.token.json_path + ")",
+                                          ambient_.clock_ptr());
           },
           [&](const w::DefaultCredentials&) -> std::shared_ptr<Authorizer> {
             // As botocore: a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK wins over SigV4.
             if (auto token = aws::bearer_token_from_environment(ambient_, "bedrock")) {
               return bedrock_key_authorizer(
                   std::move(*token),
-                  "Bedrock API key (" + aws::bearer_token_env_var("bedrock") + ")");
+                  "Bedrock API key (" + aws::bearer_token_env_var("bedrock") + ")",
+                  ambient_.clock_ptr());
             }
             auto chain = std::make_shared<aws::DefaultChain>(ambient_);
             std::weak_ptr<aws::DefaultChain> weak = chain;
@@ -291,8 +294,18 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
 
 std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& provider,
                                                         std::shared_ptr<Authorizer> authorizer) {
-  const auto timeout =
-      options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(120)));
+  Timeouts timeouts;
+  timeouts.total = options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(
+      std::chrono::duration_cast<std::chrono::seconds>(timeouts.total).count())));
+  if (provider.connect_timeout_seconds) {
+    timeouts.connect = std::chrono::seconds(*provider.connect_timeout_seconds);
+  }
+  if (provider.first_byte_timeout_seconds) {
+    timeouts.first_byte = std::chrono::seconds(*provider.first_byte_timeout_seconds);
+  }
+  if (provider.idle_timeout_seconds) {
+    timeouts.idle = std::chrono::seconds(*provider.idle_timeout_seconds);
+  }
   if (const auto* azure = std::get_if<config::AzureOpenAI>(&provider.spec)) {
     AzureOpenAIOptions o;
     o.endpoint = azure->endpoint;
@@ -301,7 +314,7 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
     o.api_version = azure->api_version;
     o.default_deployment = azure->deployment.value_or("");
     o.headers = provider.headers;
-    o.timeout = timeout;
+    o.timeouts = timeouts;
     o.retry = options_.retry;
     return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer),
                                                std::move(o), options_.sleep);
@@ -313,7 +326,7 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
       aws::endpoint_override(ambient_, "Bedrock Runtime", nullptr, nullptr).value_or(""));
   o.default_model = bedrock.model.value_or("");
   o.headers = provider.headers;
-  o.timeout = timeout;
+  o.timeouts = timeouts;
   o.retry = options_.retry;
   return std::make_shared<BedrockClient>(ambient_.http_ptr(), std::move(authorizer), std::move(o),
                                          options_.sleep);

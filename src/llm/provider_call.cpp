@@ -2,29 +2,49 @@
 
 #include <algorithm>
 #include <exception>
-#include <thread>
 
 #include "llmauth/core/error.hpp"
 
 namespace llmauth::llm::detail {
 namespace {
 
-void wait(const http::Sleeper& sleep, std::chrono::milliseconds d) {
-  if (sleep) {
-    sleep(d);
-  } else if (d.count() > 0) {
-    std::this_thread::sleep_for(d);
-  }
-}
+// Error codes by which AWS and Azure say "this credential is not (or no longer) valid".
+constexpr std::string_view kRejectedCredentialCodes[] = {"ExpiredToken",
+                                                         "ExpiredTokenException",
+                                                         "InvalidSignatureException",
+                                                         "UnrecognizedClientException",
+                                                         "InvalidAuthenticationToken",
+                                                         "InvalidClientTokenId",
+                                                         "InvalidToken",
+                                                         "TokenRefreshRequired"};
 
-bool transport_failure(const Error& e) {
-  return e.code() == ErrorCode::kNetwork || e.code() == ErrorCode::kTimeout;
+std::string error_code_of(const http::Response& r) {
+  std::string type(r.header("x-amzn-ErrorType").value_or(""));
+  if (const auto colon = type.find(':'); colon != std::string::npos) type.resize(colon);
+  if (!type.empty()) return type;
+  const auto j = json::parse_or_discard(r.body);
+  if (!j.is_object()) return {};
+  if (j.contains("error") && j["error"].is_object()) return string_or_empty(j["error"], "code");
+  for (const char* key : {"__type", "code", "Code"}) {
+    std::string v = string_or_empty(j, key);
+    if (const auto hash = v.rfind('#'); hash != std::string::npos) v.erase(0, hash + 1);
+    if (!v.empty()) return v;
+  }
+  return {};
 }
 
 }  // namespace
 
-http::Response call_provider(const CallContext& ctx, const http::Request& request,
-                             const http::BodySink* sink) {
+bool credential_rejected(const http::Response& response) {
+  if (response.status == 401) return true;
+  if (response.status != 403) return false;
+  const std::string code = error_code_of(response);
+  return std::any_of(std::begin(kRejectedCredentialCodes), std::end(kRejectedCredentialCodes),
+                     [&](std::string_view c) { return code == c; });
+}
+
+http::Response call_provider_with(const CallContext& ctx, const http::Request& request,
+                                  const http::BodySink* sink, CallRecord& record) {
   http::Request base = request;
   for (const auto& h : ctx.custom_headers) {
     if (http::is_reserved_header(h.name)) continue;  // configs refuse them; never let one through
@@ -32,45 +52,43 @@ http::Response call_provider(const CallContext& ctx, const http::Request& reques
                   [&](const http::Header& x) { return http::iequals(x.name, h.name); });
     base.headers.push_back(h);
   }
-  const int attempts = std::max(1, ctx.retry.max_attempts);
-  bool refreshed = false;
-  bool delivered = false;
-  http::BodySink counting;
-  if (sink != nullptr) {
-    counting = [&](std::string_view chunk) {
-      delivered = true;
-      return (*sink)(chunk);
-    };
-  }
-  for (int attempt = 1;; ++attempt) {
-    const bool last = attempt >= attempts;
-    http::Request r = base;
+  base.connect_timeout = ctx.timeouts.connect;
+  base.first_byte_timeout = ctx.timeouts.first_byte;
+  base.timeout = sink != nullptr ? ctx.timeouts.stream_max : ctx.timeouts.total;
+  if (sink != nullptr) base.idle_timeout = ctx.timeouts.idle;
+
+  http::CallOptions options;
+  options.retry = ctx.retry;
+  options.deadline = ctx.timeouts.total;
+  options.sleep = ctx.sleep;
+  options.sink = sink;
+  options.redactor = &record.redactor;
+  options.prepare = [&](http::Request& r) {
     ctx.authorizer.authorize(r);
-    std::optional<std::chrono::milliseconds> asked;
-    try {
-      http::Response response =
-          sink != nullptr ? ctx.transport.send_streaming(r, counting) : ctx.transport.send(r);
-      if ((response.status == 401 || response.status == 403) && !refreshed) {
-        refreshed = true;
-        // The credentials may have been revoked or rotated: fetch new ones and try once more
-        // (this retry does not count against the throttling budget).
-        if (ctx.authorizer.invalidate()) {
-          --attempt;
-          continue;
-        }
-      }
-      if (last || !http::is_retryable_status(response.status, ctx.retry)) return response;
-      asked = http::retry_after(response);
-    } catch (const Error& e) {
-      if (last || delivered || !ctx.retry.retry_transport_errors || !transport_failure(e)) throw;
+    record.signed_at = std::string(http::find_header(r.headers, "x-amz-date").value_or(""));
+  };
+  bool refreshed = false;
+  options.judge = [&](const http::Response& r) {
+    // The credentials may have been revoked, rotated or expired early: fetch new ones and try
+    // once more (this retry does not count against the throttling budget).
+    if (!refreshed && credential_rejected(r)) {
+      refreshed = true;
+      if (ctx.authorizer.invalidate()) return http::Verdict::kRetryAfterRefresh;
     }
-    wait(ctx.sleep,
-         asked ? std::min(*asked, ctx.retry.max_delay) : http::backoff_delay(ctx.retry, attempt));
-  }
+    return http::is_retryable_status(r.status, ctx.retry) ? http::Verdict::kRetry
+                                                          : http::Verdict::kDone;
+  };
+  return http::call(ctx.transport, base, options);
+}
+
+http::Response call_provider(const CallContext& ctx, const http::Request& request,
+                             CallRecord& record) {
+  return call_provider_with(ctx, request, nullptr, record);
 }
 
 http::Response call_provider_streaming(const CallContext& ctx, const http::Request& request,
-                                       const std::function<void(std::string_view)>& feed) {
+                                       const std::function<void(std::string_view)>& feed,
+                                       CallRecord& record) {
   std::exception_ptr failure;
   const http::BodySink sink = [&](std::string_view chunk) {
     try {
@@ -83,7 +101,7 @@ http::Response call_provider_streaming(const CallContext& ctx, const http::Reque
   };
   http::Response response;
   try {
-    response = call_provider(ctx, request, &sink);
+    response = call_provider_with(ctx, request, &sink, record);
   } catch (const Error&) {
     if (failure) std::rethrow_exception(failure);
     throw;

@@ -46,7 +46,8 @@ struct SecretRef {
   bool operator==(const SecretRef&) const = default;
 };
 
-inline constexpr std::string_view kDefaultAzureScope = "https://cognitiveservices.azure.com/.default";
+inline constexpr std::string_view kDefaultAzureScope =
+    "https://cognitiveservices.azure.com/.default";
 
 namespace azure_auth {
 struct ApiKey {  // "api_key": the `api-key` header
@@ -84,16 +85,20 @@ struct DefaultCredentials {  // "default_credentials": DefaultAzureCredential
 };
 }  // namespace azure_auth
 
-using AzureAuth =
-    std::variant<azure_auth::ApiKey, azure_auth::StaticToken, azure_auth::ServicePrincipal,
-                 azure_auth::ClientCertificate, azure_auth::ManagedIdentity,
-                 azure_auth::WorkloadIdentity, azure_auth::AzureCli,
-                 azure_auth::DefaultCredentials>;
+using AzureAuth = std::variant<azure_auth::ApiKey, azure_auth::StaticToken,
+                               azure_auth::ServicePrincipal, azure_auth::ClientCertificate,
+                               azure_auth::ManagedIdentity, azure_auth::WorkloadIdentity,
+                               azure_auth::AzureCli, azure_auth::DefaultCredentials>;
 
 // The `auth.type` of each alternative, in variant order.
-inline constexpr std::string_view kAzureAuthTypes[] = {
-    "api_key",         "azure_ad_token",    "azure_ad_token_provider", "client_certificate",
-    "managed_identity", "workload_identity", "azure_cli",              "default_credentials"};
+inline constexpr std::string_view kAzureAuthTypes[] = {"api_key",
+                                                       "azure_ad_token",
+                                                       "azure_ad_token_provider",
+                                                       "client_certificate",
+                                                       "managed_identity",
+                                                       "workload_identity",
+                                                       "azure_cli",
+                                                       "default_credentials"};
 
 struct AzureOpenAI {
   // https://NAME.openai.azure.com (any https URL; http only for 127.0.0.1, ::1, localhost).
@@ -145,9 +150,9 @@ struct BearerToken {  // "bearer_token": a Bedrock API key
 };
 }  // namespace aws_auth
 
-using AwsAuth = std::variant<aws_auth::AccessKeys, aws_auth::Profile, aws_auth::AssumeRole,
-                             aws_auth::WebIdentity, aws_auth::BearerToken,
-                             aws_auth::DefaultCredentials>;
+using AwsAuth =
+    std::variant<aws_auth::AccessKeys, aws_auth::Profile, aws_auth::AssumeRole,
+                 aws_auth::WebIdentity, aws_auth::BearerToken, aws_auth::DefaultCredentials>;
 inline constexpr std::string_view kAwsAuthTypes[] = {
     "access_keys", "profile", "assume_role", "web_identity", "bearer_token", "default_credentials"};
 
@@ -165,10 +170,16 @@ struct Provider {
   // Extra request headers (in name order). They cannot set Authorization, api-key, x-amz-*,
   // Host, Content-Length and friends, so they can never override the auth method.
   http::Headers headers;
-  std::optional<int> timeout_seconds;  // per request, 1..3600
+  // Model calls (docs/config.md "Timeouts"): the whole call with its retries (streams: until the
+  // first byte), 1..3600; connecting, 1..300; one attempt's wait for the first byte, 1..3600; a
+  // stream's longest silence, 1..3600.
+  std::optional<int> timeout_seconds;
+  std::optional<int> connect_timeout_seconds;
+  std::optional<int> first_byte_timeout_seconds;
+  std::optional<int> idle_timeout_seconds;
   std::variant<AzureOpenAI, Bedrock> spec;
 
-  [[nodiscard]] std::string_view type() const;  // "azure_openai" | "aws_bedrock"
+  [[nodiscard]] std::string_view type() const;       // "azure_openai" | "aws_bedrock"
   [[nodiscard]] std::string_view auth_type() const;  // "api_key", "access_keys", …
 };
 

@@ -24,7 +24,7 @@ namespace llmauth::llm {
 // (`llmauth providers test`), never for deciding anything on the call path.
 struct CredentialLifetime {
   std::optional<TimePoint> expires_at;  // nullopt: does not expire (a key), or cannot be told
-  bool renewed = false;  // llmauth gets a new one by itself before it expires
+  bool renewed = false;                 // llmauth gets a new one by itself before it expires
 };
 
 class Authorizer {
@@ -60,11 +60,13 @@ class HeaderKeyAuthorizer final : public Authorizer {
 
 // `Authorization: Bearer <fixed token>`: a static Entra token, or a Bedrock API key.
 // `expires_at`: when the token is known to run out (a JWT's exp, a short-term Bedrock key's
-// X-Amz-Expires).
+// X-Amz-Expires). Once it has, authorize() throws "… expired at …; get a new one" instead of
+// sending a credential the service can only refuse.
 class StaticBearerAuthorizer final : public Authorizer {
  public:
   StaticBearerAuthorizer(Secret token, std::string description,
-                         std::optional<TimePoint> expires_at = std::nullopt);
+                         std::optional<TimePoint> expires_at = std::nullopt,
+                         std::shared_ptr<const Clock> clock = SystemClock::instance());
   void authorize(http::Request& request) override;
   bool invalidate() override { return false; }
   [[nodiscard]] std::string describe() const override { return description_; }
@@ -74,6 +76,7 @@ class StaticBearerAuthorizer final : public Authorizer {
   Secret token_;
   std::string description_;
   std::optional<TimePoint> expires_at_;
+  std::shared_ptr<const Clock> clock_;
 };
 
 namespace detail {

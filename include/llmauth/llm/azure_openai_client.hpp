@@ -17,6 +17,9 @@
 #include "llmauth/llm/chat.hpp"
 
 namespace llmauth::llm {
+namespace detail {
+struct CallRecord;
+}
 
 struct AzureOpenAIOptions {
   std::string endpoint;  // https://NAME.openai.azure.com (no path)
@@ -24,7 +27,7 @@ struct AzureOpenAIOptions {
   std::string api_version;         // deployments API: required; v1: optional ("preview", "latest")
   std::string default_deployment;  // used when ChatRequest::model is empty
   http::Headers headers;           // custom headers; never override authorization
-  std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+  Timeouts timeouts{};
   http::RetryPolicy retry{};
 };
 
@@ -45,7 +48,7 @@ class AzureOpenAIClient final : public ChatClient {
 
  private:
   // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
-  http::Response send(http::Request request,
+  http::Response send(http::Request request, detail::CallRecord& record,
                       const std::function<void(std::string_view)>& feed = {});
   std::shared_ptr<http::Transport> transport_;
   std::shared_ptr<Authorizer> authorizer_;

@@ -19,13 +19,16 @@
 #include "llmauth/llm/chat.hpp"
 
 namespace llmauth::llm {
+namespace detail {
+struct CallRecord;
+}
 
 struct BedrockOptions {
   std::string region;
   std::string endpoint;       // empty: the regional bedrock-runtime endpoint
   std::string default_model;  // used when ChatRequest::model is empty
   http::Headers headers;      // custom headers; never override authorization
-  std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+  Timeouts timeouts{};
   http::RetryPolicy retry{};
 };
 
@@ -54,7 +57,7 @@ class BedrockClient final : public ChatClient {
 
  private:
   // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
-  http::Response send(http::Request request,
+  http::Response send(http::Request request, detail::CallRecord& record,
                       const std::function<void(std::string_view)>& feed = {});
   [[nodiscard]] std::string model_of(const ChatRequest& request) const;
   std::shared_ptr<http::Transport> transport_;

@@ -6,6 +6,7 @@
 // and reuse the provider's authorizer (cached, refreshed credentials) and transport.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -107,6 +108,23 @@ class ProviderError : public Error {
   int status_;
   std::string provider_code_;
   std::string request_id_;
+};
+
+// How long a model call may take (provider config: timeout_seconds, connect_timeout_seconds,
+// first_byte_timeout_seconds, idle_timeout_seconds; docs/config.md).
+struct Timeouts {
+  // The deadline of the whole call, every retry and pause included. A streamed call: until the
+  // answer's first byte; then the body is bounded by `idle` (and `stream_max`), so a long healthy
+  // stream is never cut.
+  std::chrono::milliseconds total{std::chrono::seconds(120)};
+  std::chrono::milliseconds connect{std::chrono::seconds(10)};
+  // One attempt, from sending the request to the first byte of the answer (for a call that is
+  // not streamed, that is the whole answer). nullopt: the deadline's.
+  std::optional<std::chrono::milliseconds> first_byte;
+  // A streamed answer: the longest silence between two pieces of it.
+  std::chrono::milliseconds idle{std::chrono::seconds(60)};
+  // A streamed answer: its longest life.
+  std::chrono::milliseconds stream_max{std::chrono::hours(1)};
 };
 
 class ChatClient {

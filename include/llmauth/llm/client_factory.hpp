@@ -17,9 +17,9 @@
 
 #include <chrono>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "llmauth/config/provider_config.hpp"
@@ -33,7 +33,8 @@ namespace llmauth::llm {
 struct ClientFactoryOptions {
   http::RetryPolicy retry{};  // for model calls (token endpoints keep their own)
   http::Sleeper sleep;        // tests: no real waiting
-  // Replaces every provider's timeout_seconds for model calls (`llmauth providers test --timeout`).
+  // Replaces every provider's timeout_seconds for model calls (`--timeout` of `llmauth providers
+  // test` and `llmauth chat`).
   std::optional<std::chrono::seconds> timeout;
 };
 

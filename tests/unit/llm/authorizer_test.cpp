@@ -53,11 +53,33 @@ TEST(AuthorizerLifetime, AFixedBearerTokenKeepsTheExpiryItWasGivenAndIsNeverRene
   EXPECT_FALSE(llm::StaticBearerAuthorizer(Secret("t"), "x").lifetime().expires_at.has_value());
 }
 
+TEST(StaticBearerAuthorizer, AnExpiredTokenIsNotSent) {
+  auto clock = std::make_shared<FakeClock>(kStart);
+  llm::StaticBearerAuthorizer a(Secret("bedrock-api-key-expired0123"),
+                                "Bedrock API key (auth.token)", kStart + 10min, clock);
+  http::Request fresh = bedrock_request();
+  a.authorize(fresh);
+  EXPECT_TRUE(http::find_header(fresh.headers, "Authorization").has_value());
+
+  clock->advance(11min);
+  http::Request late = bedrock_request();
+  try {
+    a.authorize(late);
+    FAIL() << "an expired key was put on the request";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("Bedrock API key (auth.token) expired at"), std::string::npos) << what;
+    EXPECT_NE(what.find("get a new one"), std::string::npos) << what;
+    expect_no_secret(what, "bedrock-api-key-expired0123");
+  }
+  EXPECT_FALSE(http::find_header(late.headers, "Authorization").has_value());
+}
+
 TEST(AuthorizerLifetime, AnEntraTokenIsKnownAfterTheFirstRequestAndRenewed) {
   auto clock = std::make_shared<FakeClock>(kStart);
-  llm::EntraTokenAuthorizer a(FakeTokenCredential::issuing("ClientSecretCredential", "tok",
-                                                           kStart + 1h),
-                              "https://cognitiveservices.azure.com/.default", clock);
+  llm::EntraTokenAuthorizer a(
+      FakeTokenCredential::issuing("ClientSecretCredential", "tok", kStart + 1h),
+      "https://cognitiveservices.azure.com/.default", clock);
   EXPECT_FALSE(a.lifetime().expires_at.has_value());
   http::Request r = bedrock_request();
   a.authorize(r);
@@ -74,13 +96,14 @@ TEST(AuthorizerLifetime, SigV4CredentialsAreRenewedOnlyWhenTheirSourceCanGiveNew
     bool with_refresh;
     bool renewed;
   };
-  for (const Case& c : {Case{"assume role arn:aws:iam::123456789012:role/r", kStart + 1h, true, true},
-                        Case{"IMDS role r", kStart + 6h, true, true},
-                        // AWS_CREDENTIAL_EXPIRATION: the environment never changes in-process.
-                        Case{"environment", kStart + 1h, true, false},
-                        // Fixed keys in a provider config: nothing to refresh them with.
-                        Case{"access keys from the provider config", kStart + 1h, false, false},
-                        Case{"profile p (shared credentials file)", std::nullopt, true, false}}) {
+  for (const Case& c :
+       {Case{"assume role arn:aws:iam::123456789012:role/r", kStart + 1h, true, true},
+        Case{"IMDS role r", kStart + 6h, true, true},
+        // AWS_CREDENTIAL_EXPIRATION: the environment never changes in-process.
+        Case{"environment", kStart + 1h, true, false},
+        // Fixed keys in a provider config: nothing to refresh them with.
+        Case{"access keys from the provider config", kStart + 1h, false, false},
+        Case{"profile p (shared credentials file)", std::nullopt, true, false}}) {
     llm::SigV4Authorizer a(credentials(c.source, c.expiration),
                            c.with_refresh ? std::function<void()>(refresh) : nullptr,
                            bedrock_signing(), clock);

@@ -225,3 +225,72 @@ TEST(BedrockClient, ErrorTypeHeaderWithoutItsNamespace) {
 
 }  // namespace
 }  // namespace llmauth::testing
+
+namespace llmauth::testing {
+namespace {
+
+TEST(BedrockClient, AccessDenied403_DoesNotForceACredentialRefetch) {
+  // "Permission denied" is about the identity, not the credential: a new credential of the
+  // same identity would be refused the same way, so it is not fetched.
+  auto t = std::make_shared<ScriptedTransport>([](const http::Request&) {
+    return answer(403, R"({"message":"User is not authorized to perform bedrock:InvokeModel"})",
+                  {{"x-amzn-ErrorType", "AccessDeniedException:http://internal.amazon.com/"}});
+  });
+  auto a = std::make_shared<CountingAuthorizer>();
+  auto client = make(t, a);
+  EXPECT_THROW(client->chat(ask("hi")), llm::ProviderError);
+  EXPECT_EQ(a->invalidated, 0);
+  EXPECT_EQ(t->requests().size(), 1u);
+}
+
+TEST(BedrockClient, ExpiredToken403_RefetchesTheCredentialOnce) {
+  int calls = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const http::Request&) {
+    return ++calls == 1
+               ? answer(403,
+                        R"({"message":"The security token included in the request is expired"})",
+                        {{"x-amzn-ErrorType", "ExpiredTokenException"}})
+               : answer(
+                     200,
+                     R"({"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn"})");
+  });
+  auto a = std::make_shared<CountingAuthorizer>();
+  EXPECT_EQ(make(t, a)->chat(ask("hi")).message.content, "ok");
+  EXPECT_EQ(a->invalidated, 1);
+}
+
+TEST(BedrockClient, ErrorThatEchoesTheCredential_IsScrubbed) {
+  // The test authorizer sends "api-key: key-generation-1"; a hostile 401 page quotes it, with a
+  // forged line and an escape sequence.
+  auto t = std::make_shared<ScriptedTransport>([](const http::Request& r) {
+    const std::string key(http::find_header(r.headers, "api-key").value_or(""));
+    return answer(400, "{\"message\":\"bad key " + key + "\\nllmauth: \\u001b[32mOK\"}",
+                  {{"x-amzn-ErrorType", "ValidationException"}});
+  });
+  try {
+    make(t)->chat(ask("hi"));
+    FAIL();
+  } catch (const llm::ProviderError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("key-generation-1"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+    EXPECT_NE(what.find("bad key ****"), std::string::npos) << what;
+  }
+}
+
+TEST(BedrockClient, RetriesAreCountedInTheFinalError) {
+  auto t = std::make_shared<ScriptedTransport>([](const http::Request&) {
+    return answer(503, R"({"message":"busy"})",
+                  {{"x-amzn-ErrorType", "ServiceUnavailableException"}});
+  });
+  try {
+    make(t)->chat(ask("hi"));
+    FAIL();
+  } catch (const llm::ProviderError& e) {
+    EXPECT_NE(std::string(e.what()).find("after 4 attempts in"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmauth::testing
