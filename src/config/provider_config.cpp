@@ -1,9 +1,12 @@
 #include "llmauth/config/provider_config.hpp"
 
-#include <map>
 #include <openssl/crypto.h>
 
+#include <map>
+
 #include "config_checker.hpp"
+#include "llmauth/aws/endpoints.hpp"
+#include "llmauth/core/did_you_mean.hpp"
 #include "llmauth/core/error.hpp"
 
 namespace llmauth::config {
@@ -20,36 +23,40 @@ constexpr std::size_t kMaxBytes = 4u << 20;
 
 // --- allowed fields ---------------------------------------------------------------------------
 constexpr std::string_view kRootFields[] = {"providers"};
-constexpr std::string_view kAzureFields[] = {"name",    "type",        "endpoint",
-                                             "api",     "api_version", "deployment",
-                                             "headers", "timeout_seconds", "auth"};
-constexpr std::string_view kBedrockFields[] = {"name",  "type",    "region",          "endpoint_url",
-                                               "model", "headers", "timeout_seconds", "auth"};
+constexpr std::string_view kAzureFields[] = {
+    "name",       "type",    "endpoint",        "api", "api_version",
+    "deployment", "headers", "timeout_seconds", "auth"};
+constexpr std::string_view kBedrockFields[] = {
+    "name", "type", "region", "endpoint_url", "model", "headers", "timeout_seconds", "auth"};
 constexpr std::string_view kApiValues[] = {"v1", "deployments"};
 
 constexpr std::string_view kApiKeyFields[] = {"type", "api_key"};
 constexpr std::string_view kStaticTokenFields[] = {"type", "token"};
 constexpr std::string_view kServicePrincipalFields[] = {
     "type", "tenant_id", "client_id", "client_secret", "authority_host", "scope"};
-constexpr std::string_view kClientCertificateFields[] = {
-    "type",           "tenant_id",   "client_id",     "certificate_path", "certificate_password",
-    "send_certificate_chain", "authority_host", "scope"};
+constexpr std::string_view kClientCertificateFields[] = {"type",
+                                                         "tenant_id",
+                                                         "client_id",
+                                                         "certificate_path",
+                                                         "certificate_password",
+                                                         "send_certificate_chain",
+                                                         "authority_host",
+                                                         "scope"};
 constexpr std::string_view kManagedIdentityFields[] = {"type", "client_id", "object_id",
                                                        "resource_id", "scope"};
 constexpr std::string_view kWorkloadIdentityFields[] = {
     "type", "tenant_id", "client_id", "token_file_path", "authority_host", "scope"};
 constexpr std::string_view kAzureCliFields[] = {"type", "tenant_id", "scope"};
 constexpr std::string_view kAzureDefaultFields[] = {
-    "type",  "managed_identity_client_id", "workload_identity_client_id", "tenant_id", "exclude",
+    "type", "managed_identity_client_id", "workload_identity_client_id", "tenant_id", "exclude",
     "scope"};
 
 constexpr std::string_view kAccessKeysFields[] = {"type", "access_key_id", "secret_access_key",
                                                   "session_token"};
 constexpr std::string_view kProfileFields[] = {"type", "profile", "config_file",
                                                "credentials_file"};
-constexpr std::string_view kAssumeRoleFields[] = {"type",          "role_arn", "external_id",
-                                                  "role_session_name", "duration_seconds",
-                                                  "source"};
+constexpr std::string_view kAssumeRoleFields[] = {
+    "type", "role_arn", "external_id", "role_session_name", "duration_seconds", "source"};
 constexpr std::string_view kWebIdentityFields[] = {"type", "role_arn", "web_identity_token_file",
                                                    "role_session_name"};
 constexpr std::string_view kBearerTokenFields[] = {"type", "token"};
@@ -59,15 +66,14 @@ struct FieldTable {
   std::string_view type;
   detail::Names fields;
 };
-constexpr FieldTable kAzureAuthTables[] = {
-    {"api_key", kApiKeyFields},
-    {"azure_ad_token", kStaticTokenFields},
-    {"azure_ad_token_provider", kServicePrincipalFields},
-    {"client_certificate", kClientCertificateFields},
-    {"managed_identity", kManagedIdentityFields},
-    {"workload_identity", kWorkloadIdentityFields},
-    {"azure_cli", kAzureCliFields},
-    {"default_credentials", kAzureDefaultFields}};
+constexpr FieldTable kAzureAuthTables[] = {{"api_key", kApiKeyFields},
+                                           {"azure_ad_token", kStaticTokenFields},
+                                           {"azure_ad_token_provider", kServicePrincipalFields},
+                                           {"client_certificate", kClientCertificateFields},
+                                           {"managed_identity", kManagedIdentityFields},
+                                           {"workload_identity", kWorkloadIdentityFields},
+                                           {"azure_cli", kAzureCliFields},
+                                           {"default_credentials", kAzureDefaultFields}};
 constexpr FieldTable kAwsAuthTables[] = {{"access_keys", kAccessKeysFields},
                                          {"profile", kProfileFields},
                                          {"assume_role", kAssumeRoleFields},
@@ -81,10 +87,22 @@ Checker::Owner owner_in(std::span<const FieldTable> tables, std::string_view wha
   return [tables, what](std::string_view key) -> std::string {
     std::vector<std::string_view> types;
     for (const auto& t : tables) {
-      if (std::find(t.fields.begin(), t.fields.end(), key) != t.fields.end()) types.push_back(t.type);
+      if (std::find(t.fields.begin(), t.fields.end(), key) != t.fields.end())
+        types.push_back(t.type);
     }
     if (types.empty()) return {};
     return std::string(what) + (types.size() > 1 ? "s " : " ") + detail::join(types);
+  };
+}
+
+// At a provider's top level: the other provider type's fields, then this type's auth fields
+// (written outside "auth", as LiteLLM's flat litellm_params has them).
+Checker::Owner provider_owner(std::span<const FieldTable> auth_tables) {
+  return [auth_tables](std::string_view key) -> std::string {
+    if (auto other = owner_in(kProviderTables, "provider type")(key); !other.empty()) return other;
+    if (key == "type") return {};
+    auto auth = owner_in(auth_tables, "auth type")(key);
+    return auth.empty() ? auth : "\"auth\" (" + auth + ")";
   };
 }
 
@@ -111,8 +129,10 @@ std::optional<std::size_t> too_deep(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -122,6 +142,26 @@ std::optional<std::size_t> too_deep(std::string_view text) {
     }
   }
   return std::nullopt;
+}
+
+// True when text that is not JSON reads like YAML (a LiteLLM config.yaml, a Kubernetes manifest):
+// a .yaml/.yml name, or a first line that is "---", "- …" or "key: …".
+bool looks_like_yaml(std::string_view text, std::string_view source) {
+  if (source.ends_with(".yaml") || source.ends_with(".yml")) return true;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    std::string line = detail::trim(text.substr(0, end));
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line == "---" || line.starts_with("- ")) return true;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    const auto key = std::string_view(line).substr(0, colon);
+    return std::all_of(key.begin(), key.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == ' ';
+    });
+  }
+  return false;
 }
 
 // Overwrites every string of the parsed document, so inline secrets do not linger on the heap.
@@ -153,6 +193,12 @@ class Reader {
              "the file is {\"providers\": [ … ]}");
       return out;
     }
+    if (providers->empty()) {
+      c_.add("providers", "is empty",
+             "list at least one provider: {\"name\": …, \"type\": \"azure_openai\" | "
+             "\"aws_bedrock\", \"auth\": {…}, …}");
+      return out;
+    }
     std::map<std::string, std::size_t> names;
     for (std::size_t i = 0; i < providers->size(); ++i) {
       const std::string path = index_path("providers", i);
@@ -161,9 +207,9 @@ class Reader {
       if (!p->name.empty()) {
         const auto [it, fresh] = names.emplace(p->name, i);
         if (!fresh) {
-          c_.add(child_path(path, "name"), "duplicate provider name " + quote_value(p->name),
-                 "already used by " + index_path("providers", it->second) +
-                     "; names must be unique");
+          c_.add(
+              child_path(path, "name"), "duplicate provider name " + quote_value(p->name),
+              "already used by " + index_path("providers", it->second) + "; names must be unique");
         }
       }
       out.providers.push_back(std::move(*p));
@@ -194,23 +240,23 @@ class Reader {
     }
     if (!type) return p;
     if (*type == 0) {
-      c_.object(j, path, kAzureFields, owner_in(kProviderTables, "provider type"));
+      c_.object(j, path, kAzureFields, provider_owner(kAzureAuthTables));
       p.spec = azure(j, path);
     } else {
-      c_.object(j, path, kBedrockFields, owner_in(kProviderTables, "provider type"));
+      c_.object(j, path, kBedrockFields, provider_owner(kAwsAuthTables));
       p.spec = bedrock(j, path);
     }
     return p;
   }
 
-  http::Headers headers(const Json& j, const std::string& path) {
-    http::Headers out;
+  std::vector<Header> headers(const Json& j, const std::string& path) {
+    std::vector<Header> out;
     const Json* h = Checker::member(j, "headers");
     if (h == nullptr) return out;
     const std::string at = child_path(path, "headers");
     if (!h->is_object()) {
       c_.add(at, "must be an object (got " + detail::json_type(*h) + ")",
-             "{\"Header-Name\": \"value\", …}");
+             "{\"Header-Name\": \"value\" or {\"env\": \"VARIABLE\"}, …}");
       return out;
     }
     std::vector<std::string> seen;
@@ -233,21 +279,9 @@ class Reader {
         continue;
       }
       seen.push_back(lower);
-      if (!value.is_string()) {
-        c_.add(hat, "must be a string (got " + detail::json_type(value) + ")",
-               "header values are JSON strings, e.g. \"1\" for 1");
-        continue;
-      }
-      const std::string v = detail::trim(value.get_ref<const std::string&>());
-      if (v.empty()) {
-        c_.add(hat, "must not be empty", "leave the header out or give a value");
-        continue;
-      }
-      if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-        c_.add(hat, "contains a line break or NUL", "header values are a single line");
-        continue;
-      }
-      out.push_back({name, v});
+      // A value, or a secret reference for a gateway key: the same forms and checks as a secret
+      // (one line, no placeholder, no other tool's ${VAR}).
+      if (auto v = c_.secret(*h, name, at, true)) out.push_back({name, std::move(*v)});
     }
     return out;
   }
@@ -270,7 +304,8 @@ class Reader {
     if (const Json* api = Checker::member(j, "api")) {
       const std::string at = child_path(path, "api");
       if (!api->is_string()) {
-        c_.add(at, "must be a string (got " + detail::json_type(*api) + ")", "one of: v1, deployments");
+        c_.add(at, "must be a string (got " + detail::json_type(*api) + ")",
+               "one of: v1, deployments");
       } else {
         const std::string v = detail::trim(api->get_ref<const std::string&>());
         if (v == "v1") {
@@ -279,7 +314,7 @@ class Reader {
           a.api = AzureOpenAI::Api::kDeployments;
         } else {
           std::string hint;
-          if (const auto near = detail::nearest(v, kApiValues))
+          if (const auto near = did_you_mean(v, kApiValues))
             hint = "did you mean '" + std::string(*near) + "'? ";
           c_.add(at, "unknown api " + quote_value(v), hint + "one of: v1, deployments");
         }
@@ -290,10 +325,12 @@ class Reader {
     if (auto v = c_.string(j, "api_version", path, deployments,
                            "the deployments API needs a version such as \"2024-10-21\"")) {
       if (deployments && !is_dated_version(*v)) {
-        c_.add(version_at, "is not an API version", "a date such as 2024-10-21 or 2025-01-01-preview");
+        c_.add(version_at, "is not an API version",
+               "a date such as 2024-10-21 or 2025-01-01-preview");
       } else if (!deployments && *v != "preview" && *v != "latest") {
-        c_.add(version_at, "is not used by the v1 API",
-               "remove it (or use \"preview\"), or set \"api\": \"deployments\" for dated versions");
+        c_.add(
+            version_at, "is not used by the v1 API",
+            "remove it (or use \"preview\"), or set \"api\": \"deployments\" for dated versions");
       } else {
         a.api_version = std::move(*v);
       }
@@ -318,8 +355,8 @@ class Reader {
              "{\"type\": …} with type one of " + detail::join(kAzureAuthTypes));
       return a;
     }
-    const auto type = c_.discriminator(*auth, auth_at, kAzureAuthTypes, "auth type for azure_openai",
-                                       kAwsAuthTypes, "aws_bedrock");
+    const auto type = c_.discriminator(*auth, auth_at, kAzureAuthTypes,
+                                       "auth type for azure_openai", kAwsAuthTypes, "aws_bedrock");
     if (!type) return a;
     a.auth = azure_auth_method(*type, *auth, auth_at);
     if (a.uses_scope()) {
@@ -459,7 +496,7 @@ class Reader {
       const auto& all = DefaultCredentials::kExcludable;
       if (std::find(std::begin(all), std::end(all), name) == std::end(all)) {
         std::string hint;
-        if (const auto near = detail::nearest(name, all))
+        if (const auto near = did_you_mean(name, all))
           hint = "did you mean '" + std::string(*near) + "'? ";
         c_.add(iat, "unknown credential " + quote_value(name), hint + valid);
         continue;
@@ -508,7 +545,8 @@ class Reader {
                              ch == '.' || ch == '_';
                     });
     if (!ok) {
-      c_.add(child_path(at, key), "is not an id", "a GUID such as 00000000-0000-0000-0000-000000000000");
+      c_.add(child_path(at, key), "is not an id",
+             "a GUID such as 00000000-0000-0000-0000-000000000000");
       return std::nullopt;
     }
     return v;
@@ -526,8 +564,8 @@ class Reader {
 
   std::optional<std::string> authority(const Json& j, const std::string& at) {
     auto v = c_.string(j, "authority_host", at, false);
-    if (v && !c_.https_url(*v, child_path(at, "authority_host"),
-                           "https://login.microsoftonline.com")) {
+    if (v &&
+        !c_.https_url(*v, child_path(at, "authority_host"), "https://login.microsoftonline.com")) {
       return std::nullopt;
     }
     return v;
@@ -538,7 +576,7 @@ class Reader {
   Bedrock bedrock(const Json& j, const std::string& path) {
     Bedrock b;
     if (auto r = c_.string(j, "region", path, true, "the AWS region, e.g. us-east-1")) {
-      if (!detail::is_aws_region(*r)) {
+      if (!aws::is_region(*r)) {
         c_.add(child_path(path, "region"), "is not an AWS region",
                "e.g. us-east-1, eu-central-1, us-gov-west-1");
       } else {
@@ -563,7 +601,8 @@ class Reader {
     const std::string auth_at = child_path(path, "auth");
     const Json* auth = Checker::member(j, "auth");
     if (auth == nullptr) {
-      c_.add(auth_at, "is required", "an object with a \"type\": one of " + detail::join(kAwsAuthTypes));
+      c_.add(auth_at, "is required",
+             "an object with a \"type\": one of " + detail::join(kAwsAuthTypes));
       return b;
     }
     if (!auth->is_object()) {
@@ -575,15 +614,21 @@ class Reader {
                                        kAzureAuthTypes, "azure_openai");
     if (!type) return b;
     switch (*type) {
-      case 0: b.auth = access_keys(*auth, auth_at); break;
-      case 1: b.auth = profile(*auth, auth_at); break;
-      case 2: b.auth = assume_role(*auth, auth_at); break;
+      case 0:
+        b.auth = access_keys(*auth, auth_at);
+        break;
+      case 1:
+        b.auth = profile(*auth, auth_at);
+        break;
+      case 2:
+        b.auth = assume_role(*auth, auth_at);
+        break;
       case 3: {
         c_.object(*auth, auth_at, kWebIdentityFields, aws_owner());
         aws_auth::WebIdentity m;
         m.role_arn = role_arn(*auth, auth_at).value_or("");
-        m.web_identity_token_file = path_field(*auth, "web_identity_token_file", auth_at, true)
-                                        .value_or("");
+        m.web_identity_token_file =
+            path_field(*auth, "web_identity_token_file", auth_at, true).value_or("");
         m.role_session_name = session_name(*auth, auth_at);
         b.auth = std::move(m);
         break;
@@ -607,32 +652,17 @@ class Reader {
   // must name `region`: SigV4 signs for `region`, so a mismatch only fails later, as a signature
   // error.
   void check_endpoint_region(const url::Url& u, const std::string& region, const std::string& at) {
-    const std::string& host = u.host;
-    if (!(host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn") ||
-          host.ends_with(".api.aws"))) {
-      return;
-    }
-    std::string_view rest = host;
-    if (rest.starts_with("bedrock.") || rest.starts_with("bedrock-fips.")) {
+    if (!aws::is_aws_host(u.host)) return;
+    if (u.host.starts_with("bedrock.") || u.host.starts_with("bedrock-fips.")) {
       c_.add(at, "is the Bedrock control-plane endpoint, not the runtime",
              "use https://bedrock-runtime.REGION.amazonaws.com");
       return;
     }
-    if (region.empty()) return;
-    while (!rest.empty()) {
-      const auto dot = rest.find('.');
-      const auto label = rest.substr(0, dot);
-      if (detail::is_aws_region(label)) {
-        if (label != region) {
-          c_.add(at, "names region " + quote_value(label) + " but region is " + quote_value(region),
-                 "make them agree: requests are signed for \"region\", so a mismatch fails "
-                 "with a signature error");
-        }
-        return;
-      }
-      if (dot == std::string_view::npos) break;
-      rest.remove_prefix(dot + 1);
-    }
+    const auto named = aws::region_in_host(u.host);
+    if (region.empty() || !named || *named == region) return;
+    c_.add(at, "names region " + quote_value(*named) + " but region is " + quote_value(region),
+           "make them agree: requests are signed for \"region\", so a mismatch fails "
+           "with a signature error");
   }
 
   aws_auth::AccessKeys access_keys(const Json& j, const std::string& at) {
@@ -640,11 +670,11 @@ class Reader {
     aws_auth::AccessKeys m;
     if (auto id = c_.secret(j, "access_key_id", at, true)) {
       const auto v = id->value.reveal();
-      const bool ok = id->source != SecretRef::Source::kInline ||
-                      (v.size() >= 4 && v.size() <= 128 &&
-                       std::all_of(v.begin(), v.end(), [](char ch) {
-                         return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-                       }));
+      const bool ok =
+          id->source != SecretRef::Source::kInline ||
+          (v.size() >= 4 && v.size() <= 128 && std::all_of(v.begin(), v.end(), [](char ch) {
+             return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+           }));
       if (!ok) {
         c_.add(child_path(at, "access_key_id"), "is not an access key id",
                "upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE; the secret goes in "
@@ -694,7 +724,8 @@ class Reader {
     }
     const std::string src_at = child_path(at, "source");
     const Json* src = Checker::member(j, "source");
-    const std::string one_of = "{\"type\": …} with type one of " + detail::join(aws_auth::kAssumeRoleSourceTypes);
+    const std::string one_of =
+        "{\"type\": …} with type one of " + detail::join(aws_auth::kAssumeRoleSourceTypes);
     if (src == nullptr) {
       c_.add(src_at, "is required: the credentials that call sts:AssumeRole", one_of);
       return m;
@@ -719,15 +750,17 @@ class Reader {
 
   static bool charset(std::string_view s, std::string_view extra) {
     return std::all_of(s.begin(), s.end(), [&](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || extra.find(ch) != std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(ch)) ||
+             extra.find(ch) != std::string_view::npos;
     });
   }
 
   std::optional<std::string> role_arn(const Json& j, const std::string& at) {
     auto r = c_.string(j, "role_arn", at, true, "e.g. arn:aws:iam::123456789012:role/NAME");
     if (r && !detail::is_role_arn(*r)) {
-      c_.add(child_path(at, "role_arn"), "is not an IAM role ARN",
-             "arn:aws:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/bedrock-invoke");
+      c_.add(
+          child_path(at, "role_arn"), "is not an IAM role ARN",
+          "arn:aws:iam::ACCOUNT_ID:role/NAME, e.g. arn:aws:iam::123456789012:role/bedrock-invoke");
       return std::nullopt;
     }
     return r;
@@ -771,16 +804,17 @@ ConfigError::ConfigError(std::string source, std::vector<ConfigIssue> issues)
 ProviderFile parse_providers(std::string_view text, std::string_view source) {
   const std::string src(source);
   if (text.size() > kMaxBytes) {
-    throw ConfigError(src, {{"", "the file is too large (" + std::to_string(text.size()) + " bytes)",
-                             "a provider config is at most 4 MiB"}});
+    throw ConfigError(src,
+                      {{"", "the file is too large (" + std::to_string(text.size()) + " bytes)",
+                        "a provider config is at most 4 MiB"}});
   }
   if (const auto deep = too_deep(text)) {
     const auto [line, column] = line_column(text, *deep);
-    throw ConfigError(src, {{"",
-                             "nested deeper than " + std::to_string(kMaxDepth) +
-                                 " levels at line " + std::to_string(line) + ", column " +
-                                 std::to_string(column),
-                             "a provider config is only a few levels deep"}});
+    throw ConfigError(src,
+                      {{"",
+                        "nested deeper than " + std::to_string(kMaxDepth) + " levels at line " +
+                            std::to_string(line) + ", column " + std::to_string(column),
+                        "a provider config is only a few levels deep"}});
   }
   Json root;
   try {
@@ -788,11 +822,16 @@ ProviderFile parse_providers(std::string_view text, std::string_view source) {
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based offset of the last character read. nlohmann's message is not used:
     // it quotes the text it read, which may be a secret.
+    if (looks_like_yaml(text, source)) {
+      throw ConfigError(src, {{"", "is YAML, but provider configs are JSON",
+                               "write it as {\"providers\": [{\"name\": …, \"type\": …, "
+                               "\"auth\": {…}}]}, see docs/config.md"}});
+    }
     const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string message = text.empty() || detail::trim(text).empty()
-                              ? std::string("the file is empty")
-                              : "invalid JSON at line " + std::to_string(line) + ", column " +
-                                    std::to_string(column);
+    std::string message =
+        text.empty() || detail::trim(text).empty()
+            ? std::string("the file is empty")
+            : "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column);
     throw ConfigError(src, {{"", std::move(message),
                              "check for a missing comma, quote or bracket there; comments and "
                              "trailing commas are not JSON"}});

@@ -300,7 +300,7 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
                                                         : AzureOpenAIOptions::Api::kDeployments;
     o.api_version = azure->api_version;
     o.default_deployment = azure->deployment.value_or("");
-    o.headers = provider.headers;
+    o.headers = provider.resolve_headers(ambient_);
     o.timeout = timeout;
     o.retry = options_.retry;
     return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer),
@@ -312,7 +312,7 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
   o.endpoint = bedrock.endpoint_url.value_or(
       aws::endpoint_override(ambient_, "Bedrock Runtime", nullptr, nullptr).value_or(""));
   o.default_model = bedrock.model.value_or("");
-  o.headers = provider.headers;
+  o.headers = provider.resolve_headers(ambient_);
   o.timeout = timeout;
   o.retry = options_.retry;
   return std::make_shared<BedrockClient>(ambient_.http_ptr(), std::move(authorizer), std::move(o),

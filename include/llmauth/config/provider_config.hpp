@@ -46,7 +46,8 @@ struct SecretRef {
   bool operator==(const SecretRef&) const = default;
 };
 
-inline constexpr std::string_view kDefaultAzureScope = "https://cognitiveservices.azure.com/.default";
+inline constexpr std::string_view kDefaultAzureScope =
+    "https://cognitiveservices.azure.com/.default";
 
 namespace azure_auth {
 struct ApiKey {  // "api_key": the `api-key` header
@@ -84,16 +85,20 @@ struct DefaultCredentials {  // "default_credentials": DefaultAzureCredential
 };
 }  // namespace azure_auth
 
-using AzureAuth =
-    std::variant<azure_auth::ApiKey, azure_auth::StaticToken, azure_auth::ServicePrincipal,
-                 azure_auth::ClientCertificate, azure_auth::ManagedIdentity,
-                 azure_auth::WorkloadIdentity, azure_auth::AzureCli,
-                 azure_auth::DefaultCredentials>;
+using AzureAuth = std::variant<azure_auth::ApiKey, azure_auth::StaticToken,
+                               azure_auth::ServicePrincipal, azure_auth::ClientCertificate,
+                               azure_auth::ManagedIdentity, azure_auth::WorkloadIdentity,
+                               azure_auth::AzureCli, azure_auth::DefaultCredentials>;
 
 // The `auth.type` of each alternative, in variant order.
-inline constexpr std::string_view kAzureAuthTypes[] = {
-    "api_key",         "azure_ad_token",    "azure_ad_token_provider", "client_certificate",
-    "managed_identity", "workload_identity", "azure_cli",              "default_credentials"};
+inline constexpr std::string_view kAzureAuthTypes[] = {"api_key",
+                                                       "azure_ad_token",
+                                                       "azure_ad_token_provider",
+                                                       "client_certificate",
+                                                       "managed_identity",
+                                                       "workload_identity",
+                                                       "azure_cli",
+                                                       "default_credentials"};
 
 struct AzureOpenAI {
   // https://NAME.openai.azure.com (any https URL; http only for 127.0.0.1, ::1, localhost).
@@ -145,9 +150,9 @@ struct BearerToken {  // "bearer_token": a Bedrock API key
 };
 }  // namespace aws_auth
 
-using AwsAuth = std::variant<aws_auth::AccessKeys, aws_auth::Profile, aws_auth::AssumeRole,
-                             aws_auth::WebIdentity, aws_auth::BearerToken,
-                             aws_auth::DefaultCredentials>;
+using AwsAuth =
+    std::variant<aws_auth::AccessKeys, aws_auth::Profile, aws_auth::AssumeRole,
+                 aws_auth::WebIdentity, aws_auth::BearerToken, aws_auth::DefaultCredentials>;
 inline constexpr std::string_view kAwsAuthTypes[] = {
     "access_keys", "profile", "assume_role", "web_identity", "bearer_token", "default_credentials"};
 
@@ -160,16 +165,30 @@ struct Bedrock {
   AwsAuth auth;
 };
 
+// An extra request header. Its value is written inline or, for a gateway key (an APIM
+// subscription key, an upstream proxy's key), as a secret reference ({"env"} / {"file"}).
+struct Header {
+  std::string name;
+  SecretRef value;
+  // The name says the value is a credential (it contains "key", "token", "secret", "password",
+  // "auth", "signature" or "credential", in any case): to_json() redacts its inline value.
+  [[nodiscard]] bool is_credential() const;
+};
+
 struct Provider {
   std::string name;  // unique, [A-Za-z0-9_.-]{1,64}
   // Extra request headers (in name order). They cannot set Authorization, api-key, x-amz-*,
   // Host, Content-Length and friends, so they can never override the auth method.
-  http::Headers headers;
+  std::vector<Header> headers;
   std::optional<int> timeout_seconds;  // per request, 1..3600
   std::variant<AzureOpenAI, Bedrock> spec;
 
-  [[nodiscard]] std::string_view type() const;  // "azure_openai" | "aws_bedrock"
+  [[nodiscard]] std::string_view type() const;       // "azure_openai" | "aws_bedrock"
   [[nodiscard]] std::string_view auth_type() const;  // "api_key", "access_keys", …
+  // The headers with their references resolved through `ambient`. Throws Error(kInvalidInput)
+  // naming the header's JSON path (never the value) when a reference cannot be resolved or its
+  // value is not one line.
+  [[nodiscard]] http::Headers resolve_headers(const Ambient& ambient) const;
 };
 
 inline constexpr std::string_view kProviderTypes[] = {"azure_openai", "aws_bedrock"};
