@@ -16,7 +16,6 @@
 #include "llmauth/core/error.hpp"
 
 namespace llmauth::config {
-class ConfigError;
 struct ProviderFile;
 }  // namespace llmauth::config
 
@@ -106,10 +105,10 @@ std::string unknown_command_message(const CLI::App& parent, const std::string& p
 // The provider config a command reads: FILE (or --config), else LLMAUTH_CONFIG. "-" is standard
 // input. Throws UsageError when there is none.
 std::string config_path(const std::string& given, const Ambient& ambient);
-// Loads it ("-": from standard input, named "<stdin>" in messages).
+// Loads it ("-": from standard input). Messages name it config_name(path).
 config::ProviderFile load_config(const Ambient& ambient, const std::string& path);
-// A ConfigError's issues, one "llmauth: SOURCE: PATH: MESSAGE (HINT)" line each.
-void print_config_error(const config::ConfigError& e);
+// "<stdin>" for "-", else the path.
+std::string config_name(const std::string& path);
 
 // --- the command families ----------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
                                                 "providers validate") == "json";
             const Ambient ambient = make_ambient(globals);
             const std::string path = config_path(*file, ambient);
+            const std::string name = config_name(path);
             try {
               const auto parsed = load_config(ambient, path);
               if (*print) {
@@ -122,11 +123,11 @@ void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
               } else if (json_out) {
                 json::Json list = json::Json::array();
                 for (const auto& p : parsed.providers) list.push_back(provider_summary(p));
-                std::cout << json::Json{{"file", path}, {"valid", true}, {"providers", list}}.dump(
+                std::cout << json::Json{{"file", name}, {"valid", true}, {"providers", list}}.dump(
                                  2)
                           << "\n";
               } else {
-                std::cout << path << ": " << parsed.providers.size() << " provider"
+                std::cout << name << ": " << parsed.providers.size() << " provider"
                           << (parsed.providers.size() == 1 ? "" : "s") << ", valid\n";
                 for (const auto& p : parsed.providers) {
                   std::cout << "  " << p.name << "  " << p.type() << "  auth " << p.auth_type()
@@ -140,11 +141,11 @@ void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
                 for (const auto& i : e.issues()) {
                   issues.push_back({{"path", i.path}, {"message", i.message}, {"hint", i.hint}});
                 }
-                std::cout << json::Json{{"file", path}, {"valid", false}, {"issues", issues}}.dump(
+                std::cout << json::Json{{"file", name}, {"valid", false}, {"issues", issues}}.dump(
                                  2)
                           << "\n";
               } else {
-                print_config_error(e);
+                print_error(e.what());  // one "llmauth: FILE: PATH: …" line per issue
               }
               return static_cast<int>(kFailed);
             }
@@ -311,9 +312,11 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
               results.push_back(std::move(result));
             }
             if (json_out) {
-              std::cout
-                  << json::Json{{"file", path}, {"ok", failed == 0}, {"providers", results}}.dump(2)
-                  << "\n";
+              std::cout << json::Json{{"file", config_name(path)},
+                                      {"ok", failed == 0},
+                                      {"providers", results}}
+                               .dump(2)
+                        << "\n";
             }
             return failed == 0 ? static_cast<int>(kOk) : static_cast<int>(kFailed);
           });

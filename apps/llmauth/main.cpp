@@ -146,7 +146,7 @@ config::ProviderFile load_config(const Ambient& ambient, const std::string& path
     if (text.size() > (4u << 20)) break;  // parse_providers reports "too large"
   }
   try {
-    auto parsed = config::parse_providers(text, "<stdin>");
+    auto parsed = config::parse_providers(text, config_name(path));
     OPENSSL_cleanse(text.data(), text.size());
     return parsed;
   } catch (...) {
@@ -155,7 +155,7 @@ config::ProviderFile load_config(const Ambient& ambient, const std::string& path
   }
 }
 
-void print_config_error(const config::ConfigError& e) { print_error(e.what()); }
+std::string config_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
 std::string version_text() {
   std::string text = "llmauth " LLMAUTH_VERSION;

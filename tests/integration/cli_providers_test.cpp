@@ -285,7 +285,7 @@ TEST_F(CliProviders, ValidateDash_ReadsTheConfigFromStdin) {
   ASSERT_TRUE(text.has_value());
   const auto r = llmauth({"providers", "validate", "-"}, *text);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("-: 4 providers, valid", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("<stdin>: 4 providers, valid", 0), 0u) << r.out;
   const auto bad = llmauth({"providers", "validate", "-"}, R"({"providers": []})");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err.rfind("llmauth: <stdin>: providers: is empty", 0), 0u) << bad.err;
