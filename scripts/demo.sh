@@ -105,12 +105,12 @@ cat > "$home/.aws/credentials" <<INI
 aws_access_key_id = AKIDEXAMPLE
 aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 INI
-show "$llmauth aws sign --service bedrock --method POST --url $emu_https/echo/model/anthropic.claude-3-haiku/converse -H 'content-type: application/json' --data '{…}' --output curl | sh"
+show "$llmauth aws sign --service bedrock --method POST --url $emu_https/echo/model/anthropic.claude-3-haiku/converse -H 'content-type: application/json' --data '{…}' --output curl --ca-bundle \$DEMO/ca.pem | sh"
+# With a CA bundle in use the curl command carries --cacert with the same file.
 run "$llmauth" aws sign --service bedrock --method POST \
   --url "$emu_https/echo/model/anthropic.claude-3-haiku/converse" \
   -H 'content-type: application/json' --data '{"messages":[{"role":"user","content":[{"text":"hi"}]}]}' \
-  --output curl > "$state/signed.sh"
-sed -i "s|^curl -sS|curl -sS --cacert $ca|" "$state/signed.sh"
+  --output curl --ca-bundle "$ca" > "$state/signed.sh"
 sh "$state/signed.sh"; echo
 
 step "10. Mint a short-term Bedrock API key (bearer token), shown truncated"

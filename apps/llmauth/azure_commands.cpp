@@ -21,6 +21,7 @@ namespace {
 
 struct AzureArgs {
   std::string scope = std::string(azure::kCognitiveServicesScope);
+  std::string resource;
   std::string tenant;
   std::string credential = "default";
   std::string client_id;
@@ -127,22 +128,35 @@ void print_attempts(std::ostream& out, const std::vector<azure::ChainAttempt>& a
   }
 }
 
+// The attempts in JSON: {"source", "outcome" ("ok" | "failed" | "unavailable"), "detail"}, the
+// shape `aws resolve` uses too.
 json::Json attempts_json(const std::vector<azure::ChainAttempt>& attempts) {
   json::Json list = json::Json::array();
   for (const auto& a : attempts) {
-    list.push_back({{"credential", a.credential},
-                    {"outcome", std::string(azure::outcome_word(a.outcome))},
-                    {"detail", a.detail}});
+    std::string outcome(azure::outcome_word(a.outcome));
+    for (auto& c : outcome) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    list.push_back({{"source", a.credential}, {"outcome", outcome}, {"detail", a.detail}});
   }
   return list;
 }
 
+// The scope asked for: --scope, or --resource as `az account get-access-token --resource` turns
+// it into one (RESOURCE + "/.default", a trailing '/' kept as MSAL keeps it).
+std::string scope_of(const AzureArgs& args) {
+  return args.resource.empty() ? args.scope : args.resource + "/.default";
+}
+
 azure::TokenRequest request_of(const AzureArgs& args) {
-  return azure::TokenRequest{{args.scope}, args.tenant, ""};
+  return azure::TokenRequest{{scope_of(args)}, args.tenant, ""};
 }
 
 void add_common(CLI::App* cmd, AzureArgs& args) {
-  cmd->add_option("--scope", args.scope, "The scope to ask a token for")->capture_default_str();
+  auto* scope =
+      cmd->add_option("--scope", args.scope, "The scope to ask a token for")->capture_default_str();
+  cmd->add_option("--resource", args.resource,
+                  "The resource to ask a token for, as `az --resource` (its scope is "
+                  "RESOURCE/.default), e.g. https://cognitiveservices.azure.com")
+      ->excludes(scope);
   cmd->add_option("--tenant", args.tenant, "Tenant id or domain (default: the credential's own)");
 }
 
@@ -157,7 +171,6 @@ void add_token(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
           "environment variables, never from the command line."),
       [&globals, &exit_code](CLI::App* cmd) {
         auto args = std::make_shared<AzureArgs>();
-        args->output = "json";
         add_common(cmd, *args);
         cmd->add_option("--credential", args->credential,
                         "default (DefaultAzureCredential), environment, workload-identity, "
@@ -170,15 +183,16 @@ void add_token(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
             "--client-id", args->client_id,
             "Client id: a user-assigned managed identity, the workload identity app, or the "
             "app for client-secret/client-certificate (default: AZURE_CLIENT_ID)");
-        cmd->add_option("--output", args->output, "json or raw")
-            ->check(CLI::IsMember({"json", "raw"}))
-            ->capture_default_str();
+        cmd->add_option("--output", args->output, "json (default) or raw")
+            ->check(CLI::IsMember({"json", "raw"}));
         cmd->callback([&, args] {
           exit_code = guarded([&] {
+            const std::string output =
+                output_format(args->output, globals, {"json", "raw"}, "json", "azure token");
             const Ambient ambient = make_ambient(globals);
             const auto credential = make_credential(ambient, *args);
             const auto token = credential->get_token(request_of(*args));
-            if (args->output == "raw") {
+            if (output == "raw") {
               std::cout << token->token.reveal() << "\n";
               return 0;
             }
@@ -206,13 +220,14 @@ void add_resolve(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
           "it did not. The token is never printed."),
       [&globals, &exit_code](CLI::App* cmd) {
         auto args = std::make_shared<AzureArgs>();
-        args->output = "text";
         add_common(cmd, *args);
-        cmd->add_option("--output", args->output, "text or json")
-            ->check(CLI::IsMember({"text", "json"}))
-            ->capture_default_str();
+        cmd->add_option("--output", args->output, "text (default) or json")
+            ->check(CLI::IsMember({"text", "json"}));
         cmd->callback([&, args] {
           exit_code = guarded([&] {
+            const bool json_out = output_format(args->output, globals, {"text", "json"}, "text",
+                                                "azure resolve") == "json";
+            const std::string scope = scope_of(*args);
             const Ambient ambient = make_ambient(globals);
             azure::DefaultAzureCredential dac(ambient, {.tenant_id = args->tenant});
             std::shared_ptr<const azure::AccessToken> token;
@@ -220,9 +235,9 @@ void add_resolve(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
               token = dac.get_token(request_of(*args));
             } catch (const Error& e) {
               const auto attempts = dac.attempts();
-              if (args->output == "json") {
+              if (json_out) {
                 json::Json j = {{"ok", false},
-                                {"scope", args->scope},
+                                {"scope", scope},
                                 {"error", e.what()},
                                 {"attempts", attempts_json(attempts)}};
                 std::cout << j.dump(2) << "\n";
@@ -237,18 +252,18 @@ void add_resolve(CLI::App& azure_cmd, GlobalOptions& globals, int& exit_code) {
               return exit_code_for(e);
             }
             const auto attempts = dac.attempts();
-            if (args->output == "json") {
+            if (json_out) {
               json::Json j = {{"ok", true},
-                              {"scope", args->scope},
+                              {"scope", scope},
                               {"credential", token->credential},
-                              {"expires_on", timefmt::format_iso8601(token->expires_on)},
+                              {"expires_at", timefmt::format_iso8601(token->expires_on)},
                               {"attempts", attempts_json(attempts)}};
               std::cout << j.dump(2) << "\n";
               return 0;
             }
             std::cout << "credential: " << token->credential << "\n"
-                      << "scope:      " << args->scope << "\n"
-                      << "expires on: " << timefmt::format_iso8601(token->expires_on) << " ("
+                      << "scope:      " << scope << "\n"
+                      << "expires at: " << timefmt::format_iso8601(token->expires_on) << " ("
                       << timefmt::describe_remaining(token->expires_on, ambient.now()) << ")\n"
                       << "attempts:\n";
             print_attempts(std::cout, attempts);

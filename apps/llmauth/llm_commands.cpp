@@ -1,8 +1,10 @@
 // `llmauth providers validate|test` and `llmauth chat`: provider configs, and calls to the models
 // they describe.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <iterator>
+#include <variant>
 
 #include "cli.hpp"
 #include "llmauth/config/provider_config.hpp"
@@ -79,39 +81,150 @@ void print_lifetime(std::ostream& out, const llm::CredentialLifetime& lifetime, 
   }
 }
 
+// FILE, or --config FILE (the name chat uses); both default to LLMAUTH_CONFIG.
+void add_config_file(CLI::App* cmd, std::string& file) {
+  auto* positional = cmd->add_option(
+      "FILE", file, "the provider config (JSON; - reads standard input; default: LLMAUTH_CONFIG)");
+  auto* option = cmd->add_option("--config", file, "the provider config, as FILE");
+  positional->excludes(option);
+}
+
+// "good", "azure_openai", "api_key" of each provider.
+json::Json provider_summary(const config::Provider& p) {
+  return {{"name", p.name}, {"type", p.type()}, {"auth", p.auth_type()}};
+}
+
 void add_validate(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
-  on_demand(providers.add_subcommand("validate",
-                                     "Check a provider config file; print every problem with its "
-                                     "JSON path (exit 0 valid, 1 invalid)"),
+  on_demand(
+      providers.add_subcommand("validate",
+                               "Check a provider config file; print every problem with its JSON "
+                               "path (exit 0 valid, 1 invalid)"),
+      [&globals, &exit_code](CLI::App* cmd) {
+        auto file = std::make_shared<std::string>();
+        auto print = std::make_shared<bool>(false);
+        auto output = std::make_shared<std::string>();
+        add_config_file(cmd, *file);
+        cmd->add_flag("--print", *print, "print the config back, every inline secret redacted");
+        cmd->add_option("--output", *output,
+                        "text (default) or json: {\"valid\", \"providers\"} or {\"valid\": false, "
+                        "\"issues\": [{\"path\", \"message\", \"hint\"}]}")
+            ->check(CLI::IsMember({"text", "json"}));
+        cmd->callback([&, file, print, output] {
+          exit_code = guarded([&] {
+            const bool json_out = output_format(*output, globals, {"text", "json"}, "text",
+                                                "providers validate") == "json";
+            const Ambient ambient = make_ambient(globals);
+            const std::string path = config_path(*file, ambient);
+            const std::string name = config_name(path);
+            try {
+              const auto parsed = load_config(ambient, path);
+              if (*print) {
+                std::cout << config::to_json(parsed).dump(2) << "\n";
+              } else if (json_out) {
+                json::Json list = json::Json::array();
+                for (const auto& p : parsed.providers) list.push_back(provider_summary(p));
+                std::cout << json::Json{{"file", name}, {"valid", true}, {"providers", list}}.dump(
+                                 2)
+                          << "\n";
+              } else {
+                std::cout << name << ": " << parsed.providers.size() << " provider"
+                          << (parsed.providers.size() == 1 ? "" : "s") << ", valid\n";
+                for (const auto& p : parsed.providers) {
+                  std::cout << "  " << p.name << "  " << p.type() << "  auth " << p.auth_type()
+                            << "\n";
+                }
+              }
+              return static_cast<int>(kOk);
+            } catch (const config::ConfigError& e) {
+              if (json_out) {
+                json::Json issues = json::Json::array();
+                for (const auto& i : e.issues()) {
+                  issues.push_back({{"path", i.path}, {"message", i.message}, {"hint", i.hint}});
+                }
+                std::cout << json::Json{{"file", name}, {"valid", false}, {"issues", issues}}.dump(
+                                 2)
+                          << "\n";
+              } else {
+                print_error(e.what());  // one "llmauth: FILE: PATH: …" line per issue
+              }
+              return static_cast<int>(kFailed);
+            }
+          });
+        });
+      });
+}
+
+void add_list(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
+  on_demand(providers.add_subcommand(
+                "list", "List the providers of a config: name, type, auth method, where, model"),
             [&globals, &exit_code](CLI::App* cmd) {
               auto file = std::make_shared<std::string>();
-              auto print = std::make_shared<bool>(false);
-              cmd->add_option("FILE", *file, "the provider config (JSON)")->required();
-              cmd->add_flag("--print", *print,
-                            "print the config back, every inline secret redacted");
-              cmd->callback([&, file, print] {
+              auto output = std::make_shared<std::string>();
+              add_config_file(cmd, *file);
+              cmd->add_option("--output", *output, "text (default) or json")
+                  ->check(CLI::IsMember({"text", "json"}));
+              cmd->callback([&, file, output] {
                 exit_code = guarded([&] {
+                  const bool json_out = output_format(*output, globals, {"text", "json"}, "text",
+                                                      "providers list") == "json";
                   const Ambient ambient = make_ambient(globals);
-                  try {
-                    const auto parsed = config::load_providers(ambient, *file);
-                    if (*print) {
-                      std::cout << config::to_json(parsed).dump(2) << "\n";
+                  const auto parsed = load_config(ambient, config_path(*file, ambient));
+                  json::Json list = json::Json::array();
+                  for (const auto& p : parsed.providers) {
+                    json::Json j = provider_summary(p);
+                    if (const auto* a = std::get_if<config::AzureOpenAI>(&p.spec)) {
+                      j["endpoint"] = a->endpoint;
+                      j["model"] = a->deployment ? json::Json(*a->deployment) : json::Json();
                     } else {
-                      std::cout << *file << ": " << parsed.providers.size() << " provider"
-                                << (parsed.providers.size() == 1 ? "" : "s") << ", valid\n";
-                      for (const auto& p : parsed.providers) {
-                        std::cout << "  " << p.name << "  " << p.type() << "  auth "
-                                  << p.auth_type() << "\n";
-                      }
+                      const auto& b = std::get<config::Bedrock>(p.spec);
+                      j["region"] = b.region;
+                      if (b.endpoint_url) j["endpoint"] = *b.endpoint_url;
+                      j["model"] = b.model ? json::Json(*b.model) : json::Json();
                     }
-                    return static_cast<int>(kOk);
-                  } catch (const config::ConfigError& e) {
-                    std::cerr << e.what() << "\n";
-                    return static_cast<int>(kFailed);
+                    list.push_back(std::move(j));
                   }
+                  if (json_out) {
+                    std::cout << json::Json{{"providers", list}}.dump(2) << "\n";
+                    return static_cast<int>(kOk);
+                  }
+                  std::vector<std::vector<std::string>> rows = {
+                      {"NAME", "TYPE", "AUTH", "ENDPOINT / REGION", "MODEL"}};
+                  for (const auto& j : list) {
+                    rows.push_back({j["name"].get<std::string>(), j["type"].get<std::string>(),
+                                    j["auth"].get<std::string>(),
+                                    j.contains("region") ? j["region"].get<std::string>()
+                                                         : j["endpoint"].get<std::string>(),
+                                    j["model"].is_null() ? "-" : j["model"].get<std::string>()});
+                  }
+                  std::vector<std::size_t> widths(rows[0].size(), 0);
+                  for (const auto& r : rows) {
+                    for (std::size_t c = 0; c < r.size(); ++c)
+                      widths[c] = std::max(widths[c], r[c].size());
+                  }
+                  for (const auto& r : rows) {
+                    std::string line;
+                    for (std::size_t c = 0; c < r.size(); ++c) {
+                      line += r[c];
+                      if (c + 1 < r.size()) line += std::string(widths[c] - r[c].size() + 2, ' ');
+                    }
+                    std::cout << line << "\n";
+                  }
+                  return static_cast<int>(kOk);
                 });
               });
             });
+}
+
+// A one-token chat with `model`: what `providers test --model` checks for Azure OpenAI, whose
+// own check (listing models) does not name one.
+std::string check_model(llm::ChatClient& client, const std::string& model,
+                        const llm::Authorizer& authorizer) {
+  llm::ChatRequest probe;
+  probe.model = model;
+  probe.messages = {llm::Message::user("ping")};
+  probe.max_tokens = 1;
+  (void)client.chat(probe);
+  return "one-token chat with deployment " + model + " using " + authorizer.describe();
 }
 
 void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
@@ -121,41 +234,90 @@ void add_test(CLI::App& providers, GlobalOptions& globals, int& exit_code) {
       [&globals, &exit_code](CLI::App* cmd) {
         auto file = std::make_shared<std::string>();
         auto name = std::make_shared<std::string>();
-        cmd->add_option("FILE", *file, "the provider config (JSON)")->required();
-        cmd->add_option("--name", *name, "test only this provider");
+        auto model = std::make_shared<std::string>();
+        auto output = std::make_shared<std::string>();
+        add_config_file(cmd, *file);
+        cmd->add_option("--name,--provider", *name, "test only this provider");
+        cmd->add_option("--model", *model,
+                        "check this model (Bedrock: the Converse call's model; Azure OpenAI: a "
+                        "one-token chat with this deployment) instead of the provider's");
         auto timeout = std::make_shared<int>(30);
         cmd->add_option("--timeout", *timeout,
                         "seconds each provider's call may take, retries included (default 30)")
             ->check(CLI::Range(1, 3600));
-        cmd->callback([&, file, name, timeout] {
+        cmd->add_option("--output", *output,
+                        "text (default) or json: {\"ok\", \"providers\": [{\"name\", \"ok\", "
+                        "\"checked\" | \"error\", …}]}")
+            ->check(CLI::IsMember({"text", "json"}));
+        cmd->callback([&, file, name, model, timeout, output] {
           exit_code = guarded([&] {
+            const bool json_out = output_format(*output, globals, {"text", "json"}, "text",
+                                                "providers test") == "json";
             const Ambient ambient = make_ambient(globals);
-            const auto parsed = config::load_providers(ambient, *file);
+            const std::string path = config_path(*file, ambient);
+            const auto parsed = load_config(ambient, path);
             if (!name->empty() && parsed.find(*name) == nullptr) {
-              throw Error("no provider named '" + *name + "' in " + *file,
-                          ErrorCode::kInvalidInput);
+              throw Error("no provider named '" + *name + "' in " + path, ErrorCode::kInvalidInput);
             }
             llm::ClientFactoryOptions options;
             options.retry.max_attempts = 2;  // a test reports; it does not wait out throttling
             options.timeout = std::chrono::seconds(*timeout);
             llm::ClientFactory factory(ambient, options);
             int failed = 0;
-            for (const auto& p : parsed.providers) {
-              if (!name->empty() && p.name != *name) continue;
+            json::Json results = json::Json::array();
+            for (const auto& original : parsed.providers) {
+              if (!name->empty() && original.name != *name) continue;
+              config::Provider p = original;
+              if (auto* b = std::get_if<config::Bedrock>(&p.spec); b && !model->empty()) {
+                b->model = *model;
+              }
+              json::Json result = provider_summary(p);
               const auto start = std::chrono::steady_clock::now();
               try {
-                const std::string what = factory.client(p)->check();
+                const auto client = factory.client(p);
+                const auto authorizer = factory.authorizer(p);
+                const std::string what =
+                    std::holds_alternative<config::AzureOpenAI>(p.spec) && !model->empty()
+                        ? check_model(*client, *model, *authorizer)
+                        : client->check();
                 const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::steady_clock::now() - start)
                                     .count();
-                std::cout << "OK      " << p.name << " (" << p.type() << ", " << p.auth_type()
-                          << "): " << what << " in " << ms << " ms\n";
-                print_lifetime(std::cout, factory.authorizer(p)->lifetime(), ambient.now());
+                const auto lifetime = authorizer->lifetime();
+                result["ok"] = true;
+                result["checked"] = what;
+                result["duration_ms"] = ms;
+                result["expires_at"] =
+                    lifetime.expires_at ? json::Json(timefmt::format_iso8601(*lifetime.expires_at))
+                                        : json::Json();
+                if (lifetime.expires_at) result["renewed"] = lifetime.renewed;
+                if (!json_out) {
+                  std::cout << "OK      " << p.name << " (" << p.type() << ", " << p.auth_type()
+                            << "): " << what << " in " << ms << " ms\n";
+                  print_lifetime(std::cout, lifetime, ambient.now());
+                }
               } catch (const Error& e) {
                 ++failed;
-                std::cout << "FAILED  " << p.name << " (" << p.type() << ", " << p.auth_type()
-                          << "): " << e.what() << "\n";
+                result["ok"] = false;
+                result["error"] = e.what();
+                if (const auto* pe = dynamic_cast<const llm::ProviderError*>(&e)) {
+                  result["status"] = pe->status();
+                  if (!pe->provider_code().empty()) result["provider_code"] = pe->provider_code();
+                  if (!pe->request_id().empty()) result["request_id"] = pe->request_id();
+                }
+                if (!json_out) {
+                  std::cout << "FAILED  " << p.name << " (" << p.type() << ", " << p.auth_type()
+                            << "): " << e.what() << "\n";
+                }
               }
+              results.push_back(std::move(result));
+            }
+            if (json_out) {
+              std::cout << json::Json{{"file", config_name(path)},
+                                      {"ok", failed == 0},
+                                      {"providers", results}}
+                               .dump(2)
+                        << "\n";
             }
             return failed == 0 ? static_cast<int>(kOk) : static_cast<int>(kFailed);
           });
@@ -181,8 +343,10 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
       app.add_subcommand("chat", "Send one prompt to a configured provider and print the answer"),
       [&globals, &exit_code](CLI::App* cmd) {
         auto args = std::make_shared<ChatArgs>();
-        cmd->add_option("--config", args->config, "the provider config (JSON)")->required();
-        cmd->add_option("--provider", args->provider, "which provider of the config")->required();
+        cmd->add_option("--config", args->config,
+                        "the provider config (JSON; default: LLMAUTH_CONFIG)");
+        cmd->add_option("--provider", args->provider,
+                        "which provider of the config (may be left out when it has only one)");
         cmd->add_option("--model", args->model, "deployment / model id (default: the provider's)");
         cmd->add_option("--system", args->system, "a system prompt");
         cmd->add_option("--max-tokens", args->max_tokens, "the most tokens to generate");
@@ -199,6 +363,13 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
             ->required();
         cmd->callback([&, args] {
           exit_code = guarded([&] {
+            const Ambient ambient = make_ambient(globals);
+            const std::string path = config_path(args->config, ambient);
+            if (path == "-" && args->prompt == "-") {
+              throw UsageError(
+                  "--config - and the prompt - both read standard input: give one "
+                  "of them another way");
+            }
             if (args->prompt == "-") {
               args->prompt.assign(std::istreambuf_iterator<char>(std::cin), {});
               while (!args->prompt.empty() &&
@@ -207,13 +378,21 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
               }
             }
             if (args->prompt.empty()) throw Error("the prompt is empty", ErrorCode::kInvalidInput);
-            const Ambient ambient = make_ambient(globals);
-            const auto parsed = config::load_providers(ambient, args->config);
-            const auto* provider = parsed.find(args->provider);
+            const auto parsed = load_config(ambient, path);
+            std::string names;
+            for (const auto& p : parsed.providers) names += (names.empty() ? "" : ", ") + p.name;
+            const config::Provider* provider = nullptr;
+            if (args->provider.empty()) {
+              if (parsed.providers.size() != 1) {
+                throw UsageError(path + " has " + std::to_string(parsed.providers.size()) +
+                                 " providers: pass --provider NAME (one of: " + names + ")");
+              }
+              provider = &parsed.providers.front();
+            } else {
+              provider = parsed.find(args->provider);
+            }
             if (provider == nullptr) {
-              std::string names;
-              for (const auto& p : parsed.providers) names += (names.empty() ? "" : ", ") + p.name;
-              throw Error("no provider named '" + args->provider + "' in " + args->config +
+              throw Error("no provider named '" + args->provider + "' in " + path +
                               " (it has: " + names + ")",
                           ErrorCode::kInvalidInput);
             }
@@ -259,9 +438,10 @@ void add_chat(CLI::App& app, GlobalOptions& globals, int& exit_code) {
 }  // namespace
 
 void add_llm_commands(CLI::App& app, GlobalOptions& globals, int& exit_code) {
-  auto* providers = app.add_subcommand("providers", "Provider configs: validate, test");
+  auto* providers = app.add_subcommand("providers", "Provider configs: validate, list, test");
   providers->require_subcommand(1);
   add_validate(*providers, globals, exit_code);
+  add_list(*providers, globals, exit_code);
   add_test(*providers, globals, exit_code);
   add_chat(app, globals, exit_code);
 }

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "llmauth/aws/endpoints.hpp"
 #include "llmauth/aws/sigv4.hpp"
 #include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
@@ -28,25 +29,12 @@ struct Wiped {
   }
 };
 
-bool valid_region(std::string_view region) {
-  if (region.empty() || region.size() > 64) return false;
-  for (char c : region) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return region.front() != '-' && region.back() != '-';
-}
-
 }  // namespace
 
 BedrockToken mint_bedrock_token(const Credentials& credentials, const std::string& region,
                                 std::chrono::seconds expires, TimePoint now) {
   using std::chrono::seconds;
-  if (!valid_region(region)) {
-    throw Error("Bedrock API key: '" + region +
-                    "' is not an AWS region name (lower-case letters, digits and '-', e.g. "
-                    "us-east-1)",
-                ErrorCode::kInvalidInput);
-  }
+  validate_region(region, "Bedrock API key region");
   if (expires < seconds(1) || expires > kBedrockTokenMaxExpiry) {
     throw Error("Bedrock API key: the lifetime must be 1 to " +
                     std::to_string(kBedrockTokenMaxExpiry.count()) + " seconds (12 h); asked for " +

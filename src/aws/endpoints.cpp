@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/excerpt.hpp"
 #include "llmauth/core/url.hpp"
 
 namespace llmauth::aws {
@@ -18,7 +20,8 @@ std::optional<std::string> resolve_region(const Ambient& ambient, const Profile*
 std::string endpoint_env_var(const std::string& service_id) {
   std::string out = "AWS_ENDPOINT_URL_";
   for (char c : service_id) {
-    out += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += (c == ' ' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -32,7 +35,9 @@ std::optional<std::string> endpoint_override(const Ambient& ambient, const std::
     if (profile->get("ignore_configured_endpoint_urls") == "true") return std::nullopt;
     std::string key;
     for (char c : service_id) {
-      key += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      key += (c == ' ' || c == '-')
+                 ? '_'
+                 : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (config != nullptr) {
       if (auto services = profile->get("services")) {
@@ -61,17 +66,58 @@ std::string dns_suffix(const std::string& region) {
   return region.rfind("cn-", 0) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const auto pos = s.find(sep);
+    out.push_back(s.substr(0, pos));
+    if (pos == std::string_view::npos) break;
+    s.remove_prefix(pos + 1);
+  }
+  return out;
+}
+
+bool letters(std::string_view p) {
+  return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+}  // namespace
+
+bool is_region(std::string_view s) {
+  if (s.size() > 40) return false;
+  const auto parts = split(s, '-');
+  if (parts.size() != 3 && parts.size() != 4) return false;
+  if (parts.size() == 3 && parts[0].size() != 2) return false;
+  if (parts[0].size() < 2 || parts[0].size() > 4 || !letters(parts[0])) return false;
+  if (parts.size() == 4 && !letters(parts[1])) return false;
+  if (!letters(parts[parts.size() - 2])) return false;
+  const auto last = parts.back();
+  return !last.empty() && last.size() <= 3 &&
+         std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void validate_region(const std::string& region, const std::string& what) {
-  const bool ok = !region.empty() && region.size() <= 64 &&
-                  std::all_of(region.begin(), region.end(), [](unsigned char c) {
-                    return std::islower(c) || std::isdigit(c) || c == '-';
-                  }) &&
-                  region.front() != '-' && region.back() != '-';
-  if (!ok) {
-    throw Error(what + ": '" + region.substr(0, 64) +
-                    "' is not a region name (expected something like us-east-1)",
+  if (!is_region(region)) {
+    throw Error(what + ": '" + excerpt(region, {}, 64) +
+                    "' is not an AWS region (expected something like us-east-1, eu-central-1 or "
+                    "us-gov-west-1)",
                 ErrorCode::kInvalidInput);
   }
+}
+
+bool is_aws_host(std::string_view host) {
+  return host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn") ||
+         host.ends_with(".api.aws");
+}
+
+std::optional<std::string> region_in_host(std::string_view host) {
+  if (!is_aws_host(host)) return std::nullopt;
+  for (const auto label : split(host, '.')) {
+    if (is_region(label)) return std::string(label);
+  }
+  return std::nullopt;
 }
 
 }  // namespace llmauth::aws

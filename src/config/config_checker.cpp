@@ -3,32 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "llmauth/core/did_you_mean.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/excerpt.hpp"
 
 namespace llmauth::config::detail {
 namespace {
 
-bool lower_alpha(char c) { return c >= 'a' && c <= 'z'; }
 bool digit(char c) { return c >= '0' && c <= '9'; }
-bool alnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -39,6 +22,83 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     s.remove_prefix(pos + 1);
   }
   return out;
+}
+
+// Field names of the tools users come from (LiteLLM, boto3, the openai SDK, Arize Phoenix) and the
+// llmauth field each one means. A name may mean several fields; the first one allowed where it
+// was written wins.
+struct ForeignName {
+  std::string_view theirs, ours;
+};
+constexpr ForeignName kForeignNames[] = {
+    {"aws_access_key_id", "access_key_id"},
+    {"aws_secret_access_key", "secret_access_key"},
+    {"aws_session_token", "session_token"},
+    {"region_name", "region"},
+    {"aws_region_name", "region"},
+    {"aws_region", "region"},
+    {"aws_default_region", "region"},
+    {"aws_profile_name", "profile"},
+    {"profile_name", "profile"},
+    {"aws_profile", "profile"},
+    {"aws_role_name", "role_arn"},
+    {"role_name", "role_arn"},
+    {"aws_session_name", "role_session_name"},
+    {"session_name", "role_session_name"},
+    {"aws_external_id", "external_id"},
+    {"aws_web_identity_token", "web_identity_token_file"},
+    {"web_identity_token", "web_identity_token_file"},
+    {"aws_bedrock_runtime_endpoint", "endpoint_url"},
+    {"model_id", "model"},
+    {"modelId", "model"},
+    {"model", "deployment"},
+    {"deployment", "model"},
+    {"azure_endpoint", "endpoint"},
+    {"api_base", "endpoint"},
+    {"api_base", "endpoint_url"},
+    {"base_url", "endpoint"},
+    {"base_url", "endpoint_url"},
+    {"endpoint", "endpoint_url"},
+    {"endpoint_url", "endpoint"},
+    {"azure_deployment", "deployment"},
+    {"deployment_name", "deployment"},
+    {"deployment_id", "deployment"},
+    {"engine", "deployment"},
+    {"openai_api_version", "api_version"},
+    {"azure_api_version", "api_version"},
+    {"azure_ad_token", "token"},
+    {"azure_client_id", "client_id"},
+    {"azure_tenant_id", "tenant_id"},
+    {"azure_client_secret", "client_secret"},
+    {"azure_authority_host", "authority_host"},
+    {"azure_scope", "scope"},
+    {"azure_federated_token_file", "token_file_path"},
+    {"federated_token_file", "token_file_path"},
+    {"azure_certificate_path", "certificate_path"},
+    {"azure_client_certificate_path", "certificate_path"},
+    {"timeout", "timeout_seconds"},
+    {"request_timeout", "timeout_seconds"},
+    {"extra_headers", "headers"},
+    {"default_headers", "headers"},
+    {"model_list", "providers"},
+};
+
+// What the unknown `key` is in llmauth's words, or "" when it is no other tool's name either.
+std::string foreign_hint(std::string_view key, Names allowed, const Checker::Owner& owner) {
+  std::string_view elsewhere;
+  std::string owner_text;
+  for (const auto& f : kForeignNames) {
+    if (f.theirs != key) continue;
+    if (std::find(allowed.begin(), allowed.end(), f.ours) != allowed.end()) {
+      return "did you mean '" + std::string(f.ours) + "'? ";
+    }
+    if (elsewhere.empty() && owner) {
+      owner_text = owner(f.ours);
+      if (!owner_text.empty()) elsewhere = f.ours;
+    }
+  }
+  if (elsewhere.empty()) return {};
+  return "llmauth calls it '" + std::string(elsewhere) + "', which belongs to " + owner_text + "; ";
 }
 
 constexpr std::string_view kSecretForms =
@@ -75,54 +135,44 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::optional<std::string_view> nearest(std::string_view word, Names options) {
-  if (word.size() > 64) return std::nullopt;
-  std::optional<std::string_view> best;
-  std::size_t best_distance = 0;
-  for (const auto o : options) {
-    const auto d = edit_distance(word, o);
-    const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, o.size() / 3));
-    if (d <= limit && (!best || d < best_distance)) {
-      best = o;
-      best_distance = d;
-    }
-  }
-  return best;
-}
-
 std::string json_type(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::null: return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::null:
+      return "null";
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return "a number";
-    default: return "a binary value";
+    case Json::value_t::number_float:
+      return "a number";
+    default:
+      return "a binary value";
   }
+}
+
+std::optional<std::string> env_reference(std::string_view s) {
+  std::string_view name;
+  if (s.starts_with("os.environ/")) {
+    name = s.substr(11);
+  } else if (s.starts_with("${") && s.ends_with("}")) {
+    name = s.substr(2, s.size() - 3);
+    name = name.substr(0, name.find_first_of(":-="));  // ${NAME:-default}
+  } else {
+    return std::nullopt;
+  }
+  return is_env_name(name) ? std::string(name) : std::string();
 }
 
 bool is_provider_name(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
-}
-
-bool is_aws_region(std::string_view s) {
-  if (s.size() > 40) return false;
-  const auto parts = split(s, '-');
-  if (parts.size() != 3 && parts.size() != 4) return false;
-  const auto letters = [](std::string_view p) {
-    return !p.empty() && std::all_of(p.begin(), p.end(), lower_alpha);
-  };
-  if (parts[0].size() != 2 || !letters(parts[0])) return false;
-  if (parts.size() == 4 && !(parts[1] == "gov" || (parts[1].starts_with("iso") && letters(parts[1]))))
-    return false;
-  if (!letters(parts[parts.size() - 2])) return false;
-  const auto last = parts.back();
-  return !last.empty() && last.size() <= 3 && std::all_of(last.begin(), last.end(), digit);
 }
 
 bool is_env_name(std::string_view s) {
@@ -133,21 +183,21 @@ bool is_env_name(std::string_view s) {
 bool is_header_name(std::string_view s) {
   static constexpr std::string_view kTchar = "!#$%&'*+-.^_`|~";
   if (s.empty() || s.size() > 256) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return alnum(c) || kTchar.find(c) != std::string_view::npos;
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return alnum(c) || kTchar.find(c) != std::string_view::npos; });
 }
 
 bool is_role_arn(std::string_view s) {
   // arn:aws:iam::123456789012:role/path/name
   if (s.size() > 2048) return false;
   const auto parts = split(s, ':');
-  if (parts.size() != 6 || parts[0] != "arn" || !parts[1].starts_with("aws") ||
-      parts[2] != "iam" || !parts[3].empty())
+  if (parts.size() != 6 || parts[0] != "arn" || !parts[1].starts_with("aws") || parts[2] != "iam" ||
+      !parts[3].empty())
     return false;
   if (parts[4].size() != 12 || !std::all_of(parts[4].begin(), parts[4].end(), digit)) return false;
   const auto resource = parts[5];
-  if (!resource.starts_with("role/") || resource.size() <= 5 || resource.back() == '/') return false;
+  if (!resource.starts_with("role/") || resource.size() <= 5 || resource.back() == '/')
+    return false;
   return std::all_of(resource.begin(), resource.end(), [](char c) {
     return alnum(c) || std::string_view("+=,.@_/-").find(c) != std::string_view::npos;
   });
@@ -180,10 +230,15 @@ bool Checker::object(const Json& j, const std::string& path, Names allowed, cons
   for (const auto& [key, value] : j.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string hint;
-    if (const auto near = nearest(key, allowed)) {
+    if (const auto near = did_you_mean(key, allowed)) {
       hint = "did you mean '" + std::string(*near) + "'? ";
-    } else if (owner) {
-      if (const auto where = owner(key); !where.empty()) hint = "it belongs to " + where + "; ";
+    } else if (auto foreign = foreign_hint(key, allowed, owner);
+               !foreign.empty() && foreign.starts_with("did you mean")) {
+      hint = std::move(foreign);
+    } else if (const auto where = owner ? owner(key) : std::string(); !where.empty()) {
+      hint = "it belongs to " + where + "; ";
+    } else {
+      hint = std::move(foreign);
     }
     hint += "allowed fields here: " + join(allowed);
     add(child_path(path, key), "unknown field", std::move(hint));
@@ -207,6 +262,19 @@ std::optional<std::string> Checker::string(const Json& object, std::string_view 
   std::string s = trim(v->get_ref<const std::string&>());
   if (s.empty()) {
     add(at, "must not be empty", "leave the field out or give a value (spaces are trimmed)");
+    return std::nullopt;
+  }
+  if (const auto name = env_reference(s)) {
+    const std::string var = name->empty() ? std::string("NAME") : *name;
+    if (key == "env") {
+      add(at, "is written as a reference, not as a variable name",
+          "write the name alone: {\"env\": \"" + var + "\"}");
+    } else {
+      add(at,
+          "is an environment variable reference (os.environ/NAME, ${NAME}), which llmauth "
+          "does not expand here",
+          "write the value itself; only secret fields take {\"env\": \"" + var + "\"}");
+    }
     return std::nullopt;
   }
   return s;
@@ -264,6 +332,13 @@ std::optional<SecretRef> Checker::secret(const Json& object, std::string_view ke
       add(at, "must not be empty", std::string(kSecretForms));
       return std::nullopt;
     }
+    if (const auto name = env_reference(s)) {
+      add(at,
+          "is an environment variable reference in another tool's syntax (os.environ/NAME, "
+          "${NAME}): llmauth would send it as the secret itself",
+          "use {\"env\": \"" + (name->empty() ? std::string("NAME") : *name) + "\"}");
+      return std::nullopt;
+    }
     if (s == kRedactedValue || s == Secret::kRedacted) {
       add(at, "is a redacted placeholder, not a secret",
           "this config was printed with its secrets redacted; put the real secret back or use "
@@ -300,7 +375,8 @@ std::optional<SecretRef> Checker::secret(const Json& object, std::string_view ke
   const std::string form = v->begin().key();
   if (form != "env" && form != "file") {
     std::string hint;
-    if (const auto near = nearest(form, kForms)) hint = "did you mean '" + std::string(*near) + "'? ";
+    if (const auto near = did_you_mean(form, kForms))
+      hint = "did you mean '" + std::string(*near) + "'? ";
     add(child_path(at, form), "unknown secret reference", hint + std::string(kSecretForms));
     return std::nullopt;
   }
@@ -352,7 +428,7 @@ std::optional<std::size_t> Checker::discriminator(const Json& object, const std:
   std::string hint;
   if (std::find(elsewhere.begin(), elsewhere.end(), t) != elsewhere.end()) {
     hint = quote_value(t) + " is an " + std::string(elsewhere_name) + " method; ";
-  } else if (const auto near = nearest(t, valid)) {
+  } else if (const auto near = did_you_mean(t, valid)) {
     hint = "did you mean '" + std::string(*near) + "'? ";
   }
   add(at, "unknown " + std::string(kind) + " " + quote_value(t), hint + one_of);

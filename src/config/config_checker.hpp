@@ -27,18 +27,19 @@ std::string index_path(std::string_view base, std::size_t index);
 std::string quote_value(std::string_view value);
 std::string join(Names names);
 std::string trim(std::string_view s);
-// The closest of `options` within a small edit distance, if any.
-std::optional<std::string_view> nearest(std::string_view word, Names options);
 // "an object", "a string", … for "must be a string (got a number)".
 std::string json_type(const Json& j);
 
 // Shapes.
-bool is_provider_name(std::string_view s);    // [A-Za-z0-9_.-]{1,64}
-bool is_aws_region(std::string_view s);       // [a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+
-bool is_env_name(std::string_view s);         // [A-Za-z_][A-Za-z0-9_]*
-bool is_header_name(std::string_view s);      // RFC 9110 token
-bool is_role_arn(std::string_view s);         // arn:PARTITION:iam::123456789012:role/NAME
+bool is_provider_name(std::string_view s);  // [A-Za-z0-9_.-]{1,64}
+bool is_env_name(std::string_view s);       // [A-Za-z_][A-Za-z0-9_]*
+bool is_header_name(std::string_view s);    // RFC 9110 token
+bool is_role_arn(std::string_view s);       // arn:PARTITION:iam::123456789012:role/NAME
 bool has_space_or_control(std::string_view s);
+// A value that refers to an environment variable the way other tools write it: LiteLLM's
+// "os.environ/NAME", a shell's "${NAME}" (or "${NAME:-default}"). The variable's name, "" when
+// the reference is recognisable but the name is not a valid one; nullopt for anything else.
+std::optional<std::string> env_reference(std::string_view s);
 
 class Checker {
  public:
@@ -64,14 +65,13 @@ class Checker {
                                    const std::string& path, long long min, long long max,
                                    std::string_view unit_hint);
   // A string, {"env": NAME} or {"file": PATH}.
-  std::optional<SecretRef> secret(const Json& object, std::string_view key,
-                                  const std::string& path, bool required);
+  std::optional<SecretRef> secret(const Json& object, std::string_view key, const std::string& path,
+                                  bool required);
   // The index in `valid` of object.type; an issue (listing `valid`) when it is missing or not
   // one of them. `kind` names what is chosen ("auth type for azure_openai"); `elsewhere` and
   // `elsewhere_name` give a better hint when the value belongs to the other provider type.
-  std::optional<std::size_t> discriminator(const Json& object, const std::string& path,
-                                           Names valid, std::string_view kind,
-                                           Names elsewhere = {},
+  std::optional<std::size_t> discriminator(const Json& object, const std::string& path, Names valid,
+                                           std::string_view kind, Names elsewhere = {},
                                            std::string_view elsewhere_name = {});
   // An http(s) URL (http only for loopback hosts) without query or fragment; nullopt with an
   // issue otherwise.

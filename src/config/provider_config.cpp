@@ -5,6 +5,8 @@
 #include <map>
 
 #include "config_checker.hpp"
+#include "llmauth/aws/endpoints.hpp"
+#include "llmauth/core/did_you_mean.hpp"
 #include "llmauth/core/error.hpp"
 
 namespace llmauth::config {
@@ -111,6 +113,17 @@ Checker::Owner owner_in(std::span<const FieldTable> tables, std::string_view wha
   };
 }
 
+// At a provider's top level: the other provider type's fields, then this type's auth fields
+// (written outside "auth", as LiteLLM's flat litellm_params has them).
+Checker::Owner provider_owner(std::span<const FieldTable> auth_tables) {
+  return [auth_tables](std::string_view key) -> std::string {
+    if (auto other = owner_in(kProviderTables, "provider type")(key); !other.empty()) return other;
+    if (key == "type") return {};
+    auto auth = owner_in(auth_tables, "auth type")(key);
+    return auth.empty() ? auth : "\"auth\" (" + auth + ")";
+  };
+}
+
 // --- the JSON text ----------------------------------------------------------------------------
 
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
@@ -149,6 +162,26 @@ std::optional<std::size_t> too_deep(std::string_view text) {
   return std::nullopt;
 }
 
+// True when text that is not JSON reads like YAML (a LiteLLM config.yaml, a Kubernetes manifest):
+// a .yaml/.yml name, or a first line that is "---", "- …" or "key: …".
+bool looks_like_yaml(std::string_view text, std::string_view source) {
+  if (source.ends_with(".yaml") || source.ends_with(".yml")) return true;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    std::string line = detail::trim(text.substr(0, end));
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line == "---" || line.starts_with("- ")) return true;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    const auto key = std::string_view(line).substr(0, colon);
+    return std::all_of(key.begin(), key.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == ' ';
+    });
+  }
+  return false;
+}
+
 // Overwrites every string of the parsed document, so inline secrets do not linger on the heap.
 void wipe(Json& j) {
   if (j.is_string()) {
@@ -176,6 +209,12 @@ class Reader {
     if (!providers->is_array()) {
       c_.add("providers", "must be an array (got " + detail::json_type(*providers) + ")",
              "the file is {\"providers\": [ … ]}");
+      return out;
+    }
+    if (providers->empty()) {
+      c_.add("providers", "is empty",
+             "list at least one provider: {\"name\": …, \"type\": \"azure_openai\" | "
+             "\"aws_bedrock\", \"auth\": {…}, …}");
       return out;
     }
     std::map<std::string, std::size_t> names;
@@ -231,23 +270,23 @@ class Reader {
     }
     if (!type) return p;
     if (*type == 0) {
-      c_.object(j, path, kAzureFields, owner_in(kProviderTables, "provider type"));
+      c_.object(j, path, kAzureFields, provider_owner(kAzureAuthTables));
       p.spec = azure(j, path);
     } else {
-      c_.object(j, path, kBedrockFields, owner_in(kProviderTables, "provider type"));
+      c_.object(j, path, kBedrockFields, provider_owner(kAwsAuthTables));
       p.spec = bedrock(j, path);
     }
     return p;
   }
 
-  http::Headers headers(const Json& j, const std::string& path) {
-    http::Headers out;
+  std::vector<Header> headers(const Json& j, const std::string& path) {
+    std::vector<Header> out;
     const Json* h = Checker::member(j, "headers");
     if (h == nullptr) return out;
     const std::string at = child_path(path, "headers");
     if (!h->is_object()) {
       c_.add(at, "must be an object (got " + detail::json_type(*h) + ")",
-             "{\"Header-Name\": \"value\", …}");
+             "{\"Header-Name\": \"value\" or {\"env\": \"VARIABLE\"}, …}");
       return out;
     }
     std::vector<std::string> seen;
@@ -270,21 +309,9 @@ class Reader {
         continue;
       }
       seen.push_back(lower);
-      if (!value.is_string()) {
-        c_.add(hat, "must be a string (got " + detail::json_type(value) + ")",
-               "header values are JSON strings, e.g. \"1\" for 1");
-        continue;
-      }
-      const std::string v = detail::trim(value.get_ref<const std::string&>());
-      if (v.empty()) {
-        c_.add(hat, "must not be empty", "leave the header out or give a value");
-        continue;
-      }
-      if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-        c_.add(hat, "contains a line break or NUL", "header values are a single line");
-        continue;
-      }
-      out.push_back({name, v});
+      // A value, or a secret reference for a gateway key: the same forms and checks as a secret
+      // (one line, no placeholder, no other tool's ${VAR}).
+      if (auto v = c_.secret(*h, name, at, true)) out.push_back({name, std::move(*v)});
     }
     return out;
   }
@@ -317,7 +344,7 @@ class Reader {
           a.api = AzureOpenAI::Api::kDeployments;
         } else {
           std::string hint;
-          if (const auto near = detail::nearest(v, kApiValues))
+          if (const auto near = did_you_mean(v, kApiValues))
             hint = "did you mean '" + std::string(*near) + "'? ";
           c_.add(at, "unknown api " + quote_value(v), hint + "one of: v1, deployments");
         }
@@ -499,7 +526,7 @@ class Reader {
       const auto& all = DefaultCredentials::kExcludable;
       if (std::find(std::begin(all), std::end(all), name) == std::end(all)) {
         std::string hint;
-        if (const auto near = detail::nearest(name, all))
+        if (const auto near = did_you_mean(name, all))
           hint = "did you mean '" + std::string(*near) + "'? ";
         c_.add(iat, "unknown credential " + quote_value(name), hint + valid);
         continue;
@@ -579,7 +606,7 @@ class Reader {
   Bedrock bedrock(const Json& j, const std::string& path) {
     Bedrock b;
     if (auto r = c_.string(j, "region", path, true, "the AWS region, e.g. us-east-1")) {
-      if (!detail::is_aws_region(*r)) {
+      if (!aws::is_region(*r)) {
         c_.add(child_path(path, "region"), "is not an AWS region",
                "e.g. us-east-1, eu-central-1, us-gov-west-1");
       } else {
@@ -655,32 +682,17 @@ class Reader {
   // must name `region`: SigV4 signs for `region`, so a mismatch only fails later, as a signature
   // error.
   void check_endpoint_region(const url::Url& u, const std::string& region, const std::string& at) {
-    const std::string& host = u.host;
-    if (!(host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn") ||
-          host.ends_with(".api.aws"))) {
-      return;
-    }
-    std::string_view rest = host;
-    if (rest.starts_with("bedrock.") || rest.starts_with("bedrock-fips.")) {
+    if (!aws::is_aws_host(u.host)) return;
+    if (u.host.starts_with("bedrock.") || u.host.starts_with("bedrock-fips.")) {
       c_.add(at, "is the Bedrock control-plane endpoint, not the runtime",
              "use https://bedrock-runtime.REGION.amazonaws.com");
       return;
     }
-    if (region.empty()) return;
-    while (!rest.empty()) {
-      const auto dot = rest.find('.');
-      const auto label = rest.substr(0, dot);
-      if (detail::is_aws_region(label)) {
-        if (label != region) {
-          c_.add(at, "names region " + quote_value(label) + " but region is " + quote_value(region),
-                 "make them agree: requests are signed for \"region\", so a mismatch fails "
-                 "with a signature error");
-        }
-        return;
-      }
-      if (dot == std::string_view::npos) break;
-      rest.remove_prefix(dot + 1);
-    }
+    const auto named = aws::region_in_host(u.host);
+    if (region.empty() || !named || *named == region) return;
+    c_.add(at, "names region " + quote_value(*named) + " but region is " + quote_value(region),
+           "make them agree: requests are signed for \"region\", so a mismatch fails "
+           "with a signature error");
   }
 
   aws_auth::AccessKeys access_keys(const Json& j, const std::string& at) {
@@ -840,6 +852,11 @@ ProviderFile parse_providers(std::string_view text, std::string_view source) {
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based offset of the last character read. nlohmann's message is not used:
     // it quotes the text it read, which may be a secret.
+    if (looks_like_yaml(text, source)) {
+      throw ConfigError(src, {{"", "is YAML, but provider configs are JSON",
+                               "write it as {\"providers\": [{\"name\": …, \"type\": …, "
+                               "\"auth\": {…}}]}, see docs/config.md"}});
+    }
     const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string message =
         text.empty() || detail::trim(text).empty()

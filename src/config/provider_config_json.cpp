@@ -1,4 +1,5 @@
 // The model's accessors and its printing back to JSON (secrets redacted).
+#include <cctype>
 #include <type_traits>
 
 #include "llmauth/config/provider_config.hpp"
@@ -176,6 +177,30 @@ std::string_view Provider::auth_type() const {
   return kAwsAuthTypes[index_of(std::get<Bedrock>(spec).auth)];
 }
 
+bool Header::is_credential() const {
+  std::string lower;
+  for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (std::string_view word :
+       {"key", "token", "secret", "password", "auth", "signature", "credential"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+http::Headers Provider::resolve_headers(const Ambient& ambient) const {
+  http::Headers out;
+  for (const auto& h : headers) {
+    Secret value = h.value.resolve(ambient);
+    const auto bytes = value.reveal();
+    if (bytes.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+      throw Error(h.value.json_path + ": the header value contains a line break or NUL",
+                  ErrorCode::kInvalidInput);
+    }
+    out.push_back({h.name, std::string(bytes)});
+  }
+  return out;
+}
+
 const Provider* ProviderFile::find(std::string_view name) const {
   for (const auto& p : providers) {
     if (p.name == name) return &p;
@@ -200,7 +225,9 @@ Json to_json(const Provider& p) {
   }
   if (!p.headers.empty()) {
     Json h = Json::object();
-    for (const auto& header : p.headers) h[header.name] = header.value;
+    for (const auto& header : p.headers) {
+      h[header.name] = secret_json(header.value, /*redact=*/header.is_credential());
+    }
     j["headers"] = std::move(h);
   }
   if (p.timeout_seconds) j["timeout_seconds"] = *p.timeout_seconds;

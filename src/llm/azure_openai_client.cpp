@@ -255,8 +255,10 @@ json::Json AzureOpenAIClient::request_body(const ChatRequest& request, bool stre
 http::Response AzureOpenAIClient::send(http::Request request, detail::CallRecord& record,
                                        const std::function<void(std::string_view)>& feed) {
   request.max_response_bytes = kMaxAnswerBytes;
-  const detail::CallContext ctx{*transport_,    *authorizer_, options_.headers,
-                                options_.retry, sleep_,       options_.timeouts};
+  const detail::CallContext ctx{*transport_,      *authorizer_,
+                                options_.headers, options_.secret_header_values,
+                                options_.retry,   sleep_,
+                                options_.timeouts};
   return feed ? detail::call_provider_streaming(ctx, request, feed, record)
               : detail::call_provider(ctx, request, record);
 }

@@ -83,6 +83,19 @@ std::shared_ptr<llm::Authorizer> bedrock_key_authorizer(Secret token, std::strin
                                                        expires_at, std::move(clock));
 }
 
+// The values of custom headers that are credentials (a key-like name, or read from a variable or
+// file): hidden from every message built from an answer, like the auth headers.
+Redactor secret_header_values(const config::Provider& provider, const http::Headers& resolved) {
+  Redactor out;
+  for (std::size_t i = 0; i < provider.headers.size() && i < resolved.size(); ++i) {
+    const auto& h = provider.headers[i];
+    if (h.is_credential() || h.value.source != config::SecretRef::Source::kInline) {
+      out.add(resolved[i].value);
+    }
+  }
+  return out;
+}
+
 aws::StsOptions sts_options(const Ambient& ambient, const std::string& region) {
   aws::StsOptions sts;
   sts.region = region;
@@ -313,7 +326,8 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
                                                         : AzureOpenAIOptions::Api::kDeployments;
     o.api_version = azure->api_version;
     o.default_deployment = azure->deployment.value_or("");
-    o.headers = provider.headers;
+    o.headers = provider.resolve_headers(ambient_);
+    o.secret_header_values = secret_header_values(provider, o.headers);
     o.timeouts = timeouts;
     o.retry = options_.retry;
     return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer),
@@ -325,7 +339,8 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
   o.endpoint = bedrock.endpoint_url.value_or(
       aws::endpoint_override(ambient_, "Bedrock Runtime", nullptr, nullptr).value_or(""));
   o.default_model = bedrock.model.value_or("");
-  o.headers = provider.headers;
+  o.headers = provider.resolve_headers(ambient_);
+  o.secret_header_values = secret_header_values(provider, o.headers);
   o.timeouts = timeouts;
   o.retry = options_.retry;
   return std::make_shared<BedrockClient>(ambient_.http_ptr(), std::move(authorizer), std::move(o),

@@ -52,6 +52,7 @@ http::Response call_provider_with(const CallContext& ctx, const http::Request& r
                   [&](const http::Header& x) { return http::iequals(x.name, h.name); });
     base.headers.push_back(h);
   }
+  base.sensitive.add_all(ctx.secret_header_values);
   base.connect_timeout = ctx.timeouts.connect;
   base.first_byte_timeout = ctx.timeouts.first_byte;
   base.timeout = sink != nullptr ? ctx.timeouts.stream_max : ctx.timeouts.total;

@@ -24,6 +24,7 @@ struct CallContext {
   http::Transport& transport;
   Authorizer& authorizer;
   const http::Headers& custom_headers;
+  const Redactor& secret_header_values;
   const http::RetryPolicy& retry;
   const http::Sleeper& sleep;
   const Timeouts& timeouts;

@@ -4,6 +4,7 @@
 
 #include "integration/azure/azure_chain_support.hpp"
 #include "llmauth/core/json.hpp"
+#include "llmauth/core/time_format.hpp"
 #include "support/cli_runner.hpp"
 
 namespace llmauth::testing {
@@ -52,7 +53,8 @@ TEST_F(CliAzure, TokenJsonLikeAzAndKnownToTheEmulator) {
 
 TEST_F(CliAzure, TokenRawWithClientSecretFromTheEnvironment) {
   const auto r = run({"azure", "token", "--credential", "client-secret", "--output", "raw"},
-                     {{"AZURE_TENANT_ID", kTenant}, {"AZURE_CLIENT_ID", kClientId},
+                     {{"AZURE_TENANT_ID", kTenant},
+                      {"AZURE_CLIENT_ID", kClientId},
                       {"AZURE_CLIENT_SECRET", kClientSecret}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string token = r.out;
@@ -73,16 +75,49 @@ TEST_F(CliAzure, ResolvePrintsNoToken) {
   }
 }
 
+TEST_F(CliAzure, ResolveJson_SaysExpiresAtInUtcAndAttemptsAsAwsResolveDoes) {
+  const auto r = run({"azure", "resolve", "--output", "json"}, fake_az());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out, "azure resolve output");
+  const std::string at = j["expires_at"];
+  EXPECT_TRUE(timefmt::parse_iso8601(at).has_value()) << at;
+  EXPECT_EQ(at.back(), 'Z') << at;
+  EXPECT_FALSE(j.contains("expires_on")) << "one name for the expiry outside az's own shape";
+  ASSERT_FALSE(j["attempts"].empty());
+  EXPECT_EQ(j["attempts"].back(), (json::Json{{"source", "AzureCliCredential"},
+                                              {"outcome", "ok"},
+                                              {"detail", j["attempts"].back()["detail"]}}));
+  EXPECT_EQ(j["attempts"][0]["outcome"], "unavailable");
+}
+
+TEST_F(CliAzure, TokenResource_AsksForTheResourcesDefaultScopeAsAzDoes) {
+  const auto r = run({"azure", "token", "--credential", "client-secret", "--output", "raw",
+                      "--resource", "https://cognitiveservices.azure.com"},
+                     {{"AZURE_TENANT_ID", kTenant},
+                      {"AZURE_CLIENT_ID", kClientId},
+                      {"AZURE_CLIENT_SECRET", kClientSecret}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string token = r.out;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  EXPECT_EQ(lookup_token(token)["scope"], "https://cognitiveservices.azure.com/.default");
+  const auto both =
+      run({"azure", "token", "--resource", "https://x", "--scope", "https://x/.default"});
+  EXPECT_EQ(both.exit_code, 2) << both.all();
+  EXPECT_EQ(both.err.rfind("llmauth: ", 0), 0u) << both.err;
+}
+
 TEST_F(CliAzure, NothingConfiguredExits3ListingAll) {
   const auto r = run({"azure", "resolve"});
   EXPECT_EQ(r.exit_code, 3) << r.all();
-  for (const char* name : {"EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential",
-                           "AzureCliCredential", "AzureDeveloperCliCredential"}) {
+  for (const char* name :
+       {"EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential",
+        "AzureCliCredential", "AzureDeveloperCliCredential"}) {
     EXPECT_NE(r.err.find(name), std::string::npos) << name << " missing in: " << r.err;
   }
   const auto t = run({"azure", "token"});
   EXPECT_EQ(t.exit_code, 3) << t.all();
-  EXPECT_NE(t.err.find("DefaultAzureCredential failed to retrieve a token"), std::string::npos) << t.err;
+  EXPECT_NE(t.err.find("DefaultAzureCredential failed to retrieve a token"), std::string::npos)
+      << t.err;
   EXPECT_TRUE(t.out.empty());
 }
 

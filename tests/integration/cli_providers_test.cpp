@@ -184,7 +184,8 @@ TEST_F(CliProviders, TestSaysWhenEachCredentialRunsOutAndWarnsOfFixedOnesAboutTo
     const auto end = r.out.find('\n', next + 1);
     return r.out.substr(next + 1, end - next - 1);
   };
-  EXPECT_NE(line_after("short").find("WARNING the credential expires in 9 min ("), std::string::npos)
+  EXPECT_NE(line_after("short").find("WARNING the credential expires in 9 min ("),
+            std::string::npos)
       << r.out;
   EXPECT_NE(line_after("short").find(") and cannot be renewed: replace it now"), std::string::npos)
       << r.out;
@@ -252,6 +253,211 @@ TEST_F(CliProviders, ChatRefusedByTheServiceExits1WithoutTheKey) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
   expect_no_secret(r.all(), "a-wrong-azure-openai-key-0123456789");
+}
+
+// --- for CI: JSON, stdin, LLMAUTH_CONFIG ------------------------------------------------------
+
+TEST_F(CliProviders, ValidateJson_ListsProvidersOrEveryIssue) {
+  const auto ok = llmauth({"providers", "validate", "--output", "json", config()});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const auto j = json::parse(ok.out, "validate output");
+  EXPECT_EQ(j["valid"], true);
+  ASSERT_EQ(j["providers"].size(), 4u);
+  EXPECT_EQ(j["providers"][3],
+            (json::Json{{"name", "bedrock"}, {"type", "aws_bedrock"}, {"auth", "access_keys"}}));
+  expect_no_secret(ok.all(), kInlineSecret);
+
+  const auto file =
+      std::string(LLMAUTH_SOURCE_DIR) + "/tests/data/config/invalid.five_problems.json";
+  const auto bad = llmauth({"--output", "json", "providers", "validate", file});  // global --output
+  EXPECT_EQ(bad.exit_code, 1);
+  const auto b = json::parse(bad.out, "validate output");
+  EXPECT_EQ(b["valid"], false);
+  ASSERT_EQ(b["issues"].size(), 5u) << b.dump(2);
+  EXPECT_EQ(b["issues"][0]["path"], "providers[0].auth.api_key");
+  EXPECT_EQ(b["issues"][0]["message"], "must not be empty");
+  EXPECT_FALSE(b["issues"][0]["hint"].get<std::string>().empty());
+  EXPECT_TRUE(bad.err.empty()) << bad.err;
+}
+
+TEST_F(CliProviders, ValidateDash_ReadsTheConfigFromStdin) {
+  const auto text = test_ambient().read_file(config());
+  ASSERT_TRUE(text.has_value());
+  const auto r = llmauth({"providers", "validate", "-"}, *text);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<stdin>: 4 providers, valid", 0), 0u) << r.out;
+  const auto bad = llmauth({"providers", "validate", "-"}, R"({"providers": []})");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err.rfind("llmauth: <stdin>: providers: is empty", 0), 0u) << bad.err;
+}
+
+TEST_F(CliProviders, LlmauthConfig_IsTheDefaultConfig) {
+  auto e = env();
+  e["LLMAUTH_CONFIG"] = config();
+  const auto validate = run_cli({"providers", "validate"}, e);
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+  EXPECT_NE(validate.out.find("4 providers, valid"), std::string::npos) << validate.out;
+  const auto chat = run_cli({"chat", "--provider", "good", "hi"}, e);
+  EXPECT_EQ(chat.exit_code, 0) << chat.err;
+  EXPECT_EQ(chat.out, "Echo: hi\n");
+  const auto none = llmauth({"providers", "test"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(
+      none.err.rfind(
+          "llmauth: no provider config: pass FILE (or --config FILE), or set LLMAUTH_CONFIG", 0),
+      0u)
+      << none.err;
+}
+
+TEST_F(CliProviders, List_ShowsEachProvidersTypeAuthWhereAndModel) {
+  const auto r = llmauth({"providers", "list", config()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')).rfind("NAME", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("bedrock  aws_bedrock   access_keys  us-east-1"), std::string::npos)
+      << r.out;
+  const auto j = llmauth({"providers", "list", "--output", "json", "--config", config()});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto list = json::parse(j.out, "list output")["providers"];
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[0]["endpoint"], Emulator::get().http_url());
+  EXPECT_EQ(list[0]["model"], "gpt-4o");
+  EXPECT_EQ(list[3]["region"], "us-east-1");
+  EXPECT_EQ(list[3]["model"], "amazon.nova-lite-v1:0");
+  expect_no_secret(r.all() + j.all(), kInlineSecret);
+  expect_no_secret(r.all() + j.all(), kEmulatorSecretKey);
+}
+
+TEST_F(CliProviders, TestJson_ReportsEachProviderForCi) {
+  const auto r = llmauth({"providers", "test", "--output", "json", config()});
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  const auto j = json::parse(r.out, "test output");
+  EXPECT_EQ(j["ok"], false);
+  ASSERT_EQ(j["providers"].size(), 4u);
+  const auto& good = j["providers"][0];
+  EXPECT_EQ(good["name"], "good");
+  EXPECT_EQ(good["ok"], true);
+  EXPECT_NE(good["checked"].get<std::string>().find("listed 2 models"), std::string::npos)
+      << good.dump();
+  EXPECT_TRUE(good["duration_ms"].is_number_integer());
+  EXPECT_TRUE(good["expires_at"].is_null());  // an API key does not expire
+  const auto& wrong = j["providers"][2];
+  EXPECT_EQ(wrong["ok"], false);
+  EXPECT_EQ(wrong["status"], 401);
+  EXPECT_NE(wrong["error"].get<std::string>().find("check the API key"), std::string::npos)
+      << wrong.dump();
+  for (const char* s : {kInlineSecret, "a-wrong-azure-openai-key-0123456789",
+                        "emulator-azure-openai-key-1", kEmulatorSecretKey}) {
+    expect_no_secret(r.all(), s);
+  }
+}
+
+TEST_F(CliProviders, TestModel_ChecksBedrockWithThatModel) {
+  const json::Json j = {{"providers",
+                         {{{"name", "no-model"},
+                           {"type", "aws_bedrock"},
+                           {"region", "us-east-1"},
+                           {"auth",
+                            {{"type", "access_keys"},
+                             {"access_key_id", kEmulatorAccessKey},
+                             {"secret_access_key", kEmulatorSecretKey}}}}}}};
+  const auto file = home.write("no-model.json", j.dump()).string();
+  const auto without = llmauth({"providers", "test", file});
+  EXPECT_EQ(without.exit_code, 1) << without.all();
+  const auto r = llmauth({"providers", "test", file, "--model", "amazon.nova-lite-v1:0"});
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.out.find("OK      no-model (aws_bedrock, access_keys): one-token Converse with model "
+                       "amazon.nova-lite-v1:0"),
+            std::string::npos)
+      << r.out;
+  const auto log = Emulator::get().control("GET", "/__control/requests?target=bedrock&limit=1");
+  EXPECT_NE(log.back()["path"].get<std::string>().find("amazon.nova-lite-v1"), std::string::npos)
+      << log.dump();
+  // For Azure OpenAI --model is a one-token chat with that deployment.
+  const auto azure =
+      llmauth({"providers", "test", config(), "--name", "good", "--model", "gpt-4o"});
+  EXPECT_EQ(azure.exit_code, 0) << azure.all();
+  EXPECT_NE(azure.out.find("one-token chat with deployment gpt-4o"), std::string::npos)
+      << azure.out;
+}
+
+TEST_F(CliProviders, Chat_ProviderMayBeLeftOutWhenTheConfigHasOne) {
+  const json::Json one = {
+      {"providers",
+       {{{"name", "only"},
+         {"type", "azure_openai"},
+         {"endpoint", Emulator::get().http_url()},
+         {"deployment", "gpt-4o"},
+         {"auth", {{"type", "api_key"}, {"api_key", {{"env", "GOOD_KEY"}}}}}}}}};
+  const auto file = home.write("one.json", one.dump()).string();
+  const auto r = llmauth({"chat", "--config", file, "hello"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Echo: hello\n");
+  const auto many = llmauth({"chat", "--config", config(), "hello"});
+  EXPECT_EQ(many.exit_code, 2);
+  EXPECT_NE(
+      many.err.find("has 4 providers: pass --provider NAME (one of: good, inline, wrong, bedrock)"),
+      std::string::npos)
+      << many.err;
+}
+
+// --- header values from secret references ---------------------------------------------------
+
+TEST_F(CliProviders, HeaderSecretReference_IsSentButNeverPrinted) {
+  const std::string gateway_key = "apim-subscription-key-of-the-header-test";
+  auto e = env();
+  e["APIM_KEY"] = gateway_key;
+  const json::Json j = {
+      {"providers",
+       {{{"name", "behind-apim"},
+         {"type", "azure_openai"},
+         {"endpoint", Emulator::get().http_url()},
+         {"deployment", "gpt-4o"},
+         {"headers", {{"Ocp-Apim-Subscription-Key", {{"env", "APIM_KEY"}}}, {"X-Team", "t"}}},
+         {"auth", {{"type", "api_key"}, {"api_key", {{"env", "GOOD_KEY"}}}}}}}}};
+  const auto file = home.write("apim.json", j.dump()).string();
+  const auto chat = run_cli({"chat", "--config", file, "hi"}, e);
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  const auto log =
+      Emulator::get().control("GET", "/__control/requests?target=azure_openai&limit=1");
+  EXPECT_EQ(log.back()["headers"].value("ocp-apim-subscription-key", ""), gateway_key);
+  const auto printed = run_cli({"providers", "validate", "--print", file}, e);
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_EQ(
+      json::parse(printed.out, "printed")["providers"][0]["headers"]["Ocp-Apim-Subscription-Key"],
+      (json::Json{{"env", "APIM_KEY"}}));
+  const auto unset = llmauth({"chat", "--config", file, "hi"});  // APIM_KEY not set
+  EXPECT_EQ(unset.exit_code, 4) << unset.all();
+  EXPECT_NE(unset.err.find("providers[0].headers.Ocp-Apim-Subscription-Key"), std::string::npos)
+      << unset.err;
+  for (const auto* r : {&chat, &printed, &unset}) expect_no_secret(r->all(), gateway_key);
+}
+
+// --- habits from other tools ------------------------------------------------------------------
+
+TEST_F(CliProviders, ValidateHabitsFromOtherTools_GetAPointedHint) {
+  const auto yaml = home.write("config.yaml", "model_list:\n  - model_name: gpt-4o\n").string();
+  const auto y = llmauth({"providers", "validate", yaml});
+  EXPECT_EQ(y.exit_code, 1);
+  EXPECT_NE(y.err.find("is YAML, but provider configs are JSON"), std::string::npos) << y.err;
+  const json::Json litellm = {
+      {"providers",
+       {{{"name", "a"},
+         {"type", "azure_openai"},
+         {"endpoint", "https://x.openai.azure.com"},
+         {"auth", {{"type", "api_key"}, {"api_key", "os.environ/AZURE_API_KEY"}}}}}}};
+  const auto l =
+      llmauth({"providers", "validate", home.write("litellm.json", litellm.dump()).string()});
+  EXPECT_EQ(l.exit_code, 1);
+  EXPECT_NE(l.err.find("use {\"env\": \"AZURE_API_KEY\"}"), std::string::npos) << l.err;
+  // Every line of the report is an llmauth: line.
+  for (const auto* r : {&y, &l}) {
+    std::size_t at = 0;
+    while (at < r->err.size()) {
+      EXPECT_EQ(r->err.compare(at, 9, "llmauth: "), 0) << r->err;
+      at = r->err.find('\n', at) + 1;
+      if (at == 0) break;
+    }
+  }
 }
 
 TEST_F(CliProviders, HelpPrintsNoSecretAndNamesTheCommands) {

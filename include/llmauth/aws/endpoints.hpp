@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "llmauth/aws/shared_config.hpp"
 #include "llmauth/core/ambient.hpp"
@@ -32,7 +33,19 @@ std::string endpoint_base_url(const std::string& endpoint, std::string_view what
 // "amazonaws.com", or "amazonaws.com.cn" for cn-* regions.
 std::string dns_suffix(const std::string& region);
 
-// Region names: lower-case letters, digits and dashes ("us-east-1"). Throws Error naming `what`.
+// The shape of an AWS region name: us-east-1, eu-central-2, us-gov-west-1, cn-north-1,
+// us-isob-east-1, eusc-de-east-1 ([a-z]{2}-[a-z]+-N, or a partition prefix of 2-4 letters and a
+// second word, as in us-gov-west-1). Catches "us-east-1x", "mars-1", "US-EAST-1", "us_east_1".
+bool is_region(std::string_view name);
+
+// Throws Error(kInvalidInput) "WHAT: 'x' is not an AWS region (…)" unless is_region(region).
 void validate_region(const std::string& region, const std::string& what);
+
+// The region an AWS host name carries, if any: "eu-west-1" for bedrock-runtime.eu-west-1.
+// amazonaws.com, vpce-….bedrock-runtime.us-west-2.vpce.amazonaws.com or
+// bucket.s3.us-west-2.amazonaws.com; nullopt for other hosts (127.0.0.1, a gateway) and for global
+// endpoints (sts.amazonaws.com). AWS hosts end in amazonaws.com, amazonaws.com.cn or api.aws.
+std::optional<std::string> region_in_host(std::string_view host);
+bool is_aws_host(std::string_view host);
 
 }  // namespace llmauth::aws

@@ -165,11 +165,21 @@ struct Bedrock {
   AwsAuth auth;
 };
 
+// An extra request header. Its value is written inline or, for a gateway key (an APIM
+// subscription key, an upstream proxy's key), as a secret reference ({"env"} / {"file"}).
+struct Header {
+  std::string name;
+  SecretRef value;
+  // The name says the value is a credential (it contains "key", "token", "secret", "password",
+  // "auth", "signature" or "credential", in any case): to_json() redacts its inline value.
+  [[nodiscard]] bool is_credential() const;
+};
+
 struct Provider {
   std::string name;  // unique, [A-Za-z0-9_.-]{1,64}
   // Extra request headers (in name order). They cannot set Authorization, api-key, x-amz-*,
   // Host, Content-Length and friends, so they can never override the auth method.
-  http::Headers headers;
+  std::vector<Header> headers;
   // Model calls (docs/config.md "Timeouts"): the whole call with its retries (streams: until the
   // first byte), 1..3600; connecting, 1..300; one attempt's wait for the first byte, 1..3600; a
   // stream's longest silence, 1..3600.
@@ -181,6 +191,10 @@ struct Provider {
 
   [[nodiscard]] std::string_view type() const;       // "azure_openai" | "aws_bedrock"
   [[nodiscard]] std::string_view auth_type() const;  // "api_key", "access_keys", …
+  // The headers with their references resolved through `ambient`. Throws Error(kInvalidInput)
+  // naming the header's JSON path (never the value) when a reference cannot be resolved or its
+  // value is not one line.
+  [[nodiscard]] http::Headers resolve_headers(const Ambient& ambient) const;
 };
 
 inline constexpr std::string_view kProviderTypes[] = {"azure_openai", "aws_bedrock"};

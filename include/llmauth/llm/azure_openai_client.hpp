@@ -12,6 +12,7 @@
 #include <string>
 
 #include "llmauth/core/http.hpp"
+#include "llmauth/core/redactor.hpp"
 #include "llmauth/core/retry.hpp"
 #include "llmauth/llm/authorizer.hpp"
 #include "llmauth/llm/chat.hpp"
@@ -27,6 +28,7 @@ struct AzureOpenAIOptions {
   std::string api_version;         // deployments API: required; v1: optional ("preview", "latest")
   std::string default_deployment;  // used when ChatRequest::model is empty
   http::Headers headers;           // custom headers; never override authorization
+  Redactor secret_header_values;  // values of those headers hidden from messages
   Timeouts timeouts{};
   http::RetryPolicy retry{};
 };

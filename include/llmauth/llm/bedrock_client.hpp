@@ -14,6 +14,7 @@
 #include <string>
 
 #include "llmauth/core/http.hpp"
+#include "llmauth/core/redactor.hpp"
 #include "llmauth/core/retry.hpp"
 #include "llmauth/llm/authorizer.hpp"
 #include "llmauth/llm/chat.hpp"
@@ -28,6 +29,7 @@ struct BedrockOptions {
   std::string endpoint;       // empty: the regional bedrock-runtime endpoint
   std::string default_model;  // used when ChatRequest::model is empty
   http::Headers headers;      // custom headers; never override authorization
+  Redactor secret_header_values;  // values of those headers hidden from messages
   Timeouts timeouts{};
   http::RetryPolicy retry{};
 };
