@@ -10,6 +10,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libexpat1-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates curl
+  zsh groff-base
 )
 # Node.js 20 + npm for the emulator: whatever provides the commands is fine (Debian's nodejs
 # and npm packages, or a nodejs package that bundles npm).
