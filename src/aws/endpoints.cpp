@@ -6,6 +6,7 @@
 
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/excerpt.hpp"
+#include "llmauth/core/split.hpp"
 #include "llmauth/core/url.hpp"
 
 namespace llmauth::aws {
@@ -67,17 +68,6 @@ std::string dns_suffix(const std::string& region) {
 }
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) break;
-    s.remove_prefix(pos + 1);
-  }
-  return out;
-}
 
 bool letters(std::string_view p) {
   return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= 'a' && c <= 'z'; });

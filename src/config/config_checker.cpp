@@ -6,23 +6,13 @@
 #include "llmauth/core/did_you_mean.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/excerpt.hpp"
+#include "llmauth/core/split.hpp"
 
 namespace llmauth::config::detail {
 namespace {
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
 bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto pos = s.find(sep);
-    out.push_back(s.substr(0, pos));
-    if (pos == std::string_view::npos) break;
-    s.remove_prefix(pos + 1);
-  }
-  return out;
-}
 
 // Field names of the tools users come from (LiteLLM, boto3, the openai SDK, Arize Phoenix) and the
 // llmauth field each one means. A name may mean several fields; the first one allowed where it

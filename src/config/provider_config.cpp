@@ -140,28 +140,6 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
   return {line, column};
 }
 
-// The byte offset where nesting first exceeds kMaxDepth, if it does (strings skipped).
-std::optional<std::size_t> too_deep(std::string_view text) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return i;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
-
 // True when text that is not JSON reads like YAML (a LiteLLM config.yaml, a Kubernetes manifest):
 // a .yaml/.yml name, or a first line that is "---", "- …" or "key: …".
 bool looks_like_yaml(std::string_view text, std::string_view source) {
@@ -838,7 +816,7 @@ ProviderFile parse_providers(std::string_view text, std::string_view source) {
                       {{"", "the file is too large (" + std::to_string(text.size()) + " bytes)",
                         "a provider config is at most 4 MiB"}});
   }
-  if (const auto deep = too_deep(text)) {
+  if (const auto deep = json::nesting_exceeds(text, kMaxDepth)) {
     const auto [line, column] = line_column(text, *deep);
     throw ConfigError(src,
                       {{"",

@@ -12,8 +12,6 @@ namespace {
 using detail::string_or_empty;
 
 constexpr std::string_view kWhat = "Azure OpenAI response";
-// An answer that is not streamed: a long completion is a few hundred KiB.
-constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -252,17 +250,6 @@ json::Json AzureOpenAIClient::request_body(const ChatRequest& request, bool stre
   return body;
 }
 
-http::Response AzureOpenAIClient::send(http::Request request, detail::CallRecord& record,
-                                       const std::function<void(std::string_view)>& feed) {
-  request.max_response_bytes = kMaxAnswerBytes;
-  const detail::CallContext ctx{*transport_,      *authorizer_,
-                                options_.headers, options_.secret_header_values,
-                                options_.retry,   sleep_,
-                                options_.timeouts};
-  return feed ? detail::call_provider_streaming(ctx, request, feed, record)
-              : detail::call_provider(ctx, request, record);
-}
-
 ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
   http::Request r;
   r.method = "POST";
@@ -270,7 +257,8 @@ ChatResponse AzureOpenAIClient::chat(const ChatRequest& request) {
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = request_body(request, false).dump();
   detail::CallRecord record;
-  const auto response = send(std::move(r), record);
+  const auto response =
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record);
   if (response.status < 200 || response.status >= 300)
     throw_azure_error(response, "chat", record.redactor);
   return parse_chat_completion(response.body);
@@ -311,7 +299,8 @@ ChatResponse AzureOpenAIClient::chat_stream(const ChatRequest& request, const St
     if (sink) sink(delta);
   };
   const http::Response response =
-      send(std::move(r), record, [&](std::string_view chunk) { parser.feed(chunk, on_event); });
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record,
+                   [&](std::string_view chunk) { parser.feed(chunk, on_event); });
   if (response.status < 200 || response.status >= 300)
     throw_azure_error(response, "chat", record.redactor);
   const bool partial = parser.finish();
@@ -334,7 +323,8 @@ std::string AzureOpenAIClient::check() {
           : options_.endpoint + "/openai/models?api-version=" + url::encode(options_.api_version);
   r.headers = {{"Accept", "application/json"}};
   detail::CallRecord record;
-  const auto response = send(std::move(r), record);
+  const auto response =
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record);
   if (response.status < 200 || response.status >= 300)
     throw_azure_error(response, "list models", record.redactor);
   std::size_t count = 0;

@@ -16,8 +16,6 @@ namespace {
 using detail::string_or_empty;
 
 constexpr std::string_view kWhat = "Bedrock Converse response";
-// An answer that is not streamed: a long completion is a few hundred KiB.
-constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 
 // Bedrock's stop reasons in OpenAI's words.
 std::string finish_reason_of(const std::string& stop_reason) {
@@ -238,17 +236,6 @@ json::Json BedrockClient::converse_body(const ChatRequest& request) {
   return body;
 }
 
-http::Response BedrockClient::send(http::Request request, detail::CallRecord& record,
-                                   const std::function<void(std::string_view)>& feed) {
-  request.max_response_bytes = kMaxAnswerBytes;
-  const detail::CallContext ctx{*transport_,      *authorizer_,
-                                options_.headers, options_.secret_header_values,
-                                options_.retry,   sleep_,
-                                options_.timeouts};
-  return feed ? detail::call_provider_streaming(ctx, request, feed, record)
-              : detail::call_provider(ctx, request, record);
-}
-
 ChatResponse BedrockClient::chat(const ChatRequest& request) {
   const std::string model = model_of(request);
   http::Request r;
@@ -257,7 +244,8 @@ ChatResponse BedrockClient::chat(const ChatRequest& request) {
   r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   r.body = converse_body(request).dump();
   detail::CallRecord record;
-  const auto response = send(std::move(r), record);
+  const auto response =
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record);
   if (response.status < 200 || response.status >= 300)
     throw_bedrock_error(response, "converse", record);
   ChatResponse out = parse_converse_response(response.body, model);
@@ -342,7 +330,8 @@ ChatResponse BedrockClient::chat_stream(const ChatRequest& request, const Stream
     if (sink) sink(delta);
   };
   const http::Response response =
-      send(std::move(r), record, [&](std::string_view chunk) { decoder.feed(chunk, on_message); });
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record,
+                   [&](std::string_view chunk) { decoder.feed(chunk, on_message); });
   if (response.status < 200 || response.status >= 300)
     throw_bedrock_error(response, "converse-stream", record);
   decoder.finish();
@@ -363,7 +352,8 @@ InvokeResult BedrockClient::invoke(const std::string& model, std::string body,
   r.headers = {{"Content-Type", std::move(content_type)}, {"Accept", "application/json"}};
   r.body = std::move(body);
   detail::CallRecord record;
-  const auto response = send(std::move(r), record);
+  const auto response =
+      detail::send({*transport_, *authorizer_, options_, sleep_}, std::move(r), record);
   if (response.status < 200 || response.status >= 300)
     throw_bedrock_error(response, "invoke", record);
   return {response.status, std::string(response.header("content-type").value_or("")),

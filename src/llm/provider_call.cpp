@@ -46,21 +46,21 @@ bool credential_rejected(const http::Response& response) {
 http::Response call_provider_with(const CallContext& ctx, const http::Request& request,
                                   const http::BodySink* sink, CallRecord& record) {
   http::Request base = request;
-  for (const auto& h : ctx.custom_headers) {
+  for (const auto& h : ctx.options.headers) {
     if (http::is_reserved_header(h.name)) continue;  // configs refuse them; never let one through
     std::erase_if(base.headers,
                   [&](const http::Header& x) { return http::iequals(x.name, h.name); });
     base.headers.push_back(h);
   }
-  base.sensitive.add_all(ctx.secret_header_values);
-  base.connect_timeout = ctx.timeouts.connect;
-  base.first_byte_timeout = ctx.timeouts.first_byte;
-  base.timeout = sink != nullptr ? ctx.timeouts.stream_max : ctx.timeouts.total;
-  if (sink != nullptr) base.idle_timeout = ctx.timeouts.idle;
+  base.sensitive.add_all(ctx.options.secret_header_values);
+  base.connect_timeout = ctx.options.timeouts.connect;
+  base.first_byte_timeout = ctx.options.timeouts.first_byte;
+  base.timeout = sink != nullptr ? ctx.options.timeouts.stream_max : ctx.options.timeouts.total;
+  if (sink != nullptr) base.idle_timeout = ctx.options.timeouts.idle;
 
   http::CallOptions options;
-  options.retry = ctx.retry;
-  options.deadline = ctx.timeouts.total;
+  options.retry = ctx.options.retry;
+  options.deadline = ctx.options.timeouts.total;
   options.sleep = ctx.sleep;
   options.sink = sink;
   options.redactor = &record.redactor;
@@ -76,8 +76,8 @@ http::Response call_provider_with(const CallContext& ctx, const http::Request& r
       refreshed = true;
       if (ctx.authorizer.invalidate()) return http::Verdict::kRetryAfterRefresh;
     }
-    return http::is_retryable_status(r.status, ctx.retry) ? http::Verdict::kRetry
-                                                          : http::Verdict::kDone;
+    return http::is_retryable_status(r.status, ctx.options.retry) ? http::Verdict::kRetry
+                                                                  : http::Verdict::kDone;
   };
   return http::call(ctx.transport, base, options);
 }
@@ -109,6 +109,13 @@ http::Response call_provider_streaming(const CallContext& ctx, const http::Reque
   }
   if (failure) std::rethrow_exception(failure);
   return response;
+}
+
+http::Response send(const CallContext& ctx, http::Request request, CallRecord& record,
+                    const std::function<void(std::string_view)>& feed) {
+  request.max_response_bytes = kMaxAnswerBytes;
+  return feed ? call_provider_streaming(ctx, request, feed, record)
+              : call_provider(ctx, request, record);
 }
 
 std::string string_or_empty(const json::Json& j, const char* key) {

@@ -23,12 +23,12 @@ namespace llmauth::llm::detail {
 struct CallContext {
   http::Transport& transport;
   Authorizer& authorizer;
-  const http::Headers& custom_headers;
-  const Redactor& secret_header_values;
-  const http::RetryPolicy& retry;
+  const ModelCallOptions& options;
   const http::Sleeper& sleep;
-  const Timeouts& timeouts;
 };
+
+// An answer that is not streamed: a long completion is a few hundred KiB.
+inline constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 
 // What the call sent, for the messages built from its answer: every secret of the last attempt
 // (credential headers, the transport's proxy credentials) and, for a SigV4 request, the time it
@@ -54,6 +54,11 @@ http::Response call_provider_streaming(const CallContext& ctx, const http::Reque
 // Whether an answer says the credential itself was rejected (bad, expired, unknown), so that a
 // fresh one may succeed: 401, or a 403 whose error code says so.
 bool credential_rejected(const http::Response& response);
+
+// One model call: call_provider, or call_provider_streaming when `feed` is given; the answer is
+// capped at kMaxAnswerBytes.
+http::Response send(const CallContext& ctx, http::Request request, CallRecord& record,
+                    const std::function<void(std::string_view)>& feed = {});
 
 // `j[key]` when it is a string, else "" (for optional fields of a provider's answer).
 std::string string_or_empty(const json::Json& j, const char* key);

@@ -18,19 +18,12 @@
 #include "llmauth/llm/chat.hpp"
 
 namespace llmauth::llm {
-namespace detail {
-struct CallRecord;
-}
 
-struct AzureOpenAIOptions {
+struct AzureOpenAIOptions : ModelCallOptions {
   std::string endpoint;  // https://NAME.openai.azure.com (no path)
   enum class Api { kV1, kDeployments } api = Api::kV1;
   std::string api_version;         // deployments API: required; v1: optional ("preview", "latest")
   std::string default_deployment;  // used when ChatRequest::model is empty
-  http::Headers headers;           // custom headers; never override authorization
-  Redactor secret_header_values;  // values of those headers hidden from messages
-  Timeouts timeouts{};
-  http::RetryPolicy retry{};
 };
 
 class AzureOpenAIClient final : public ChatClient {
@@ -49,9 +42,6 @@ class AzureOpenAIClient final : public ChatClient {
   [[nodiscard]] std::string chat_url(const ChatRequest& request) const;
 
  private:
-  // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
-  http::Response send(http::Request request, detail::CallRecord& record,
-                      const std::function<void(std::string_view)>& feed = {});
   std::shared_ptr<http::Transport> transport_;
   std::shared_ptr<Authorizer> authorizer_;
   AzureOpenAIOptions options_;

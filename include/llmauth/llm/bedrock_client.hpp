@@ -20,18 +20,11 @@
 #include "llmauth/llm/chat.hpp"
 
 namespace llmauth::llm {
-namespace detail {
-struct CallRecord;
-}
 
-struct BedrockOptions {
+struct BedrockOptions : ModelCallOptions {
   std::string region;
   std::string endpoint;       // empty: the regional bedrock-runtime endpoint
   std::string default_model;  // used when ChatRequest::model is empty
-  http::Headers headers;      // custom headers; never override authorization
-  Redactor secret_header_values;  // values of those headers hidden from messages
-  Timeouts timeouts{};
-  http::RetryPolicy retry{};
 };
 
 struct InvokeResult {
@@ -58,9 +51,6 @@ class BedrockClient final : public ChatClient {
   [[nodiscard]] std::string model_url(const std::string& model, std::string_view action) const;
 
  private:
-  // One model call; streamed into `feed` when given (see src/llm/provider_call.hpp).
-  http::Response send(http::Request request, detail::CallRecord& record,
-                      const std::function<void(std::string_view)>& feed = {});
   [[nodiscard]] std::string model_of(const ChatRequest& request) const;
   std::shared_ptr<http::Transport> transport_;
   std::shared_ptr<Authorizer> authorizer_;

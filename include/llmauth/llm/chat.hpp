@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/http.hpp"
 #include "llmauth/core/json.hpp"
+#include "llmauth/core/redactor.hpp"
+#include "llmauth/core/retry.hpp"
 
 namespace llmauth::llm {
 
@@ -125,6 +128,15 @@ struct Timeouts {
   std::chrono::milliseconds idle{std::chrono::seconds(60)};
   // A streamed answer: its longest life.
   std::chrono::milliseconds stream_max{std::chrono::hours(1)};
+};
+
+// What every model call of a client carries besides the request itself (the base of both
+// clients' options).
+struct ModelCallOptions {
+  http::Headers headers;          // custom headers; never override authorization
+  Redactor secret_header_values;  // values of those headers hidden from every message
+  Timeouts timeouts{};
+  http::RetryPolicy retry{};
 };
 
 class ChatClient {

@@ -7,6 +7,7 @@
 #include "llmauth/aws/credentials/metadata_client.hpp"
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/process.hpp"
+#include "llmauth/core/split.hpp"
 
 namespace llmauth::aws {
 namespace {
@@ -21,12 +22,8 @@ constexpr std::size_t kMaxNesting = 4;
 
 std::vector<std::string> split_chain(const std::string& text) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
+  for (const auto part : split(text, ',')) {
+    if (!part.empty()) out.emplace_back(part);
   }
   return out;
 }
