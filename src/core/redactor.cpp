@@ -180,8 +180,12 @@ std::string Redactor::redact(std::string_view input) const {
 
 std::string Redactor::scrub(std::string_view text, std::size_t limit) const {
   if (values_.empty()) return sanitize_untrusted(text, limit);
-  Secret redacted(redact(text));  // may hold the rest of a secret we do not know: wipe it
-  return sanitize_untrusted(redacted.reveal(), limit);
+  // Redact, clean, redact again (a secret split by a control character is whole once the
+  // character is gone), and only then cut: no part of a secret survives at the cut.
+  const Secret redacted(redact(text));
+  const Secret cleaned(sanitize_untrusted(redacted.reveal(), std::string::npos));
+  const Secret again(redact(cleaned.reveal()));
+  return sanitize_untrusted(again.reveal(), limit);
 }
 
 std::string sanitize_untrusted(std::string_view s, std::size_t limit) {
