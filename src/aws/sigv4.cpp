@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -12,6 +11,7 @@
 
 #include "llmauth/core/crypto.hpp"
 #include "llmauth/core/error.hpp"
+#include "llmauth/core/published.hpp"
 #include "llmauth/core/url.hpp"
 
 namespace llmauth::aws {
@@ -689,18 +689,18 @@ void fill_details(SignatureDetails& details, const Scratch& scratch, const Deriv
 
 }  // namespace
 
-// Published with an atomic pointer swap: readers never wait for a derivation.
+// Published (core/published.hpp): readers copy the pointer and never wait for a derivation.
 struct SigV4::KeyCache {
-  std::atomic<std::shared_ptr<const DerivedKey>> current;
+  Published<DerivedKey> current;
 
   std::shared_ptr<const DerivedKey> get(const Credentials& credentials, std::string_view day,
                                         const SigV4Options& options) {
-    std::shared_ptr<const DerivedKey> key = current.load(std::memory_order_acquire);
+    std::shared_ptr<const DerivedKey> key = current.load();
     if (key && key->matches(credentials, day)) return key;
     // A new day or new credentials: derive once and publish. Threads that race here at the
     // turn of a day publish identical keys, so it does not matter which store wins.
     key = derive_key(credentials, day, options);
-    current.store(key, std::memory_order_release);
+    current.store(key);
     return key;
   }
 };

@@ -2,9 +2,8 @@
 // form.
 //
 // The derived signing key (HMAC chain over date, region, service) is cached per credentials and
-// day and published with an atomic pointer swap (std::atomic<std::shared_ptr>), so a signature
-// with a warm key costs two SHA-256s and one HMAC and never waits for a derivation or for
-// another signer. sign(), sign_headers() and presign() are thread-safe; one SigV4 per region
+// day and published as a Published<T> pointer (a lock held only for the copy), so a signature
+// with a warm key costs two SHA-256s and one HMAC and never waits for a derivation. sign(), sign_headers() and presign() are thread-safe; one SigV4 per region
 // and service is meant to be shared by every thread. Nothing here reads the environment or the
 // clock: the caller passes the credentials and the signing time.
 #pragma once

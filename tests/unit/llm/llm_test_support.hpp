@@ -59,12 +59,18 @@ inline http::Response answer(int status, std::string body, http::Headers headers
 
 class CountingAuthorizer final : public llm::Authorizer {
  public:
-  explicit CountingAuthorizer(bool refreshable = true) : refreshable_(refreshable) {}
-  void authorize(http::Request& request) override {
+  explicit CountingAuthorizer(bool refreshable = true)
+      : llm::Authorizer(nullptr), refreshable_(refreshable) {}
+  std::shared_ptr<const llm::Credential> acquire() override {
     ++authorized;
+    auto c = std::make_shared<llm::Credential>();
+    c->secret = Secret("key-generation-" + std::to_string(generation));
+    return c;
+  }
+  void apply(const llm::Credential& c, http::Request& request, TimePoint) const override {
     std::erase_if(request.headers,
                   [](const http::Header& h) { return http::iequals(h.name, "api-key"); });
-    request.headers.push_back({"api-key", "key-generation-" + std::to_string(generation)});
+    request.headers.push_back({"api-key", std::string(c.secret.reveal())});
   }
   bool invalidate() override {
     ++invalidated;
