@@ -249,10 +249,13 @@ void MessageBuilder::add_user(const Json& message, const std::string& path, std:
       const Json* image = member(part, "image_url");
       const std::string ip = at(p, "image_url");
       if (image == nullptr) fail(ip, ip + " is missing", kMissingParameter);
-      if (!image->is_object()) {
+      // {"url": …} as OpenAI defines it; a bare URL string, as some clients send, too.
+      if (!image->is_object() && !image->is_string()) {
         fail(ip, ip + " must be an object {url}, not " + describe_type(*image), kInvalidType);
       }
-      auto [format, bytes] = image_of(string_field(*image, "url", ip), at(ip, "url"));
+      auto [format, bytes] = image->is_string()
+                                 ? image_of(image->get<std::string>(), ip)
+                                 : image_of(string_field(*image, "url", ip), at(ip, "url"));
       append("user", {{"image", {{"format", format}, {"source", {{"bytes", std::move(bytes)}}}}}},
              index);
     } else if (type == "input_audio" || type == "file") {
@@ -692,10 +695,14 @@ void check_unsupported(const Json& request) {
     }
   }
   if (const Json* v = member(request, "response_format")) {
-    const Json* type = v->is_object() ? member(*v, "type") : nullptr;
-    if (type == nullptr || !type->is_string()) {
-      fail("response_format.type", "response_format must be an object with a string type",
+    if (!v->is_object()) {
+      fail("response_format",
+           "response_format must be an object ({\"type\": \"text\"}), not " + describe_type(*v),
            kInvalidType);
+    }
+    const Json* type = member(*v, "type");
+    if (type == nullptr || !type->is_string()) {
+      fail("response_format.type", "response_format.type must be a string", kInvalidType);
     }
     if (*type != "text") {
       fail("response_format.type",
@@ -741,7 +748,9 @@ ConverseCall openai_to_converse(const Json& request) {
   }
   for (const auto& [key, value] : request.items()) {
     if (!detail::is_known_field(key)) {
-      fail(key,
+      // The key is the client's: in param too, only cleaned and cut short.
+      const std::string param = sanitize_untrusted(key, 64);
+      fail(param.empty() ? "\"\"" : param,
            "Unrecognized request argument supplied: " + quote(key) +
                " (it is not a Chat Completions field this gateway knows; leave it out)",
            kUnknownParameter);

@@ -146,6 +146,14 @@ TEST(OpenAIToConverse, DataUrlImage_BecomesImageBlock) {
             J(R"({"image": {"format": "jpeg", "source": {"bytes": "/9j/4AAQ"}}})"));
 }
 
+TEST(OpenAIToConverse, ImageUrlGivenAsABareString_IsTakenToo) {
+  const auto body = body_of(chat(J(R"([{"role": "user", "content": [
+      {"type": "image_url", "image_url": "data:image/png;base64,iVBORw0KGgo="}]}])")));
+  EXPECT_EQ(body["messages"][0]["content"][0]["image"]["format"], "png");
+  expect_400(chat(J(R"([{"role": "user", "content": [{"type": "image_url", "image_url": 3}]}])")),
+             "messages[0].content[0].image_url", "must be an object {url}");
+}
+
 TEST(OpenAIToConverse, ImageByHttpUrl_Is400SayingSendItInline) {
   expect_400(chat(J(R"([{"role": "user", "content": [
       {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}])")),
@@ -528,9 +536,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "one tool call at a time"},
         Refused{"verbosity", R"({"verbosity": "low"})", "verbosity", "no verbosity"},
         Refused{"moderation", R"({"moderation": {}})", "moderation", "leave it out"},
+        Refused{"response_format_string", R"({"response_format": "json"})", "response_format",
+                "must be an object"},
         Refused{"function_call", R"({"function_call": "auto"})", "function_call", "deprecated"},
         Refused{"unknown", R"({"temprature": 0.5})", "temprature",
                 "Unrecognized request argument"}));
+
+TEST(OpenAIToConverse, UnknownFieldNames_AreCleanedInParam) {
+  expect_400(chat({user("a")}, {{"", 1}}), "\"\"", "Unrecognized request argument");
+  const auto e = error_of(chat({user("a")}, {{"bad\nkey" + std::string(500, 'k'), 1}}));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->param().find('\n'), std::string::npos);
+  EXPECT_LT(e->param().size(), 80u);  // 64 bytes and the ellipsis
+}
 
 TEST(OpenAIToConverse, HarmlessOpenAIFields_AreIgnored) {
   const auto body = body_of(chat({user("a")}, J(R"({"user": "u-1", "metadata": {"k": "v"},
