@@ -309,6 +309,23 @@ TEST_F(OpenAIConverseEmulator, ToolChoiceRequiredAndNamed_ForceACall) {
   EXPECT_FALSE(none["choices"][0]["message"].contains("tool_calls"));
 }
 
+TEST_F(OpenAIConverseEmulator, AwkwardHistories_BecomeBodiesBedrockAccepts) {
+  // An image, an empty assistant message, two user messages in a row, a user remark between a
+  // tool call and its result, an empty tool result: each reshaped into valid Converse.
+  const Json history = J(R"([
+      {"role": "user", "content": [{"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
+      {"role": "assistant", "content": ""},
+      {"role": "user", "content": "then call get_time"},
+      {"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_t", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+      {"role": "user", "content": "quickly"},
+      {"role": "tool", "tool_call_id": "call_t", "content": ""}])");
+  const Json completion =
+      complete(chat(history, {{"tools", Json::array({kWeatherTool, kTimeTool})}}));
+  EXPECT_EQ(completion["choices"][0]["message"]["content"], "Result of get_time: (empty)");
+}
+
 // ---- what Bedrock reports --------------------------------------------------------------------
 
 TEST_F(OpenAIConverseEmulator, GuardrailStop_IsContentFilterForTheClient) {
