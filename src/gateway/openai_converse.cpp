@@ -314,6 +314,38 @@ void MessageBuilder::add_assistant(const Json& message, const std::string& path,
     }
   }
   std::vector<Json> blocks;
+  if (const Json* thinking = member(message, "thinking_blocks")) {
+    // Claude's reasoning, handed back as converse_to_openai gave it: with thinking on, Anthropic
+    // wants the last assistant turn that called a tool to start with its signed thinking.
+    const std::string tp = at(path, "thinking_blocks");
+    if (!thinking->is_array()) {
+      fail(tp, tp + " must be an array, not " + describe_type(*thinking), kInvalidType);
+    }
+    for (std::size_t k = 0; k < thinking->size(); ++k) {
+      const Json& block = (*thinking)[k];
+      const std::string bp = tp + "[" + std::to_string(k) + "]";
+      if (!block.is_object()) {
+        fail(bp, bp + " must be a thinking block object, not " + describe_type(block),
+             kInvalidType);
+      }
+      const std::string type = string_field(block, "type", bp);
+      if (type == "thinking") {
+        blocks.push_back({{"reasoningContent",
+                           {{"reasoningText",
+                             {{"text", string_field(block, "thinking", bp)},
+                              {"signature", string_field(block, "signature", bp)}}}}}});
+      } else if (type == "redacted_thinking") {
+        blocks.push_back(
+            {{"reasoningContent", {{"redactedContent", string_field(block, "data", bp)}}}});
+      } else {
+        fail(at(bp, "type"),
+             at(bp, "type") + " " + quote(type) +
+                 " is not a thinking block: send the blocks back as the answer gave them "
+                 "('thinking' or 'redacted_thinking')",
+             kInvalidValue);
+      }
+    }
+  }
   if (const Json* content = member(message, "content")) {
     for (auto& text : texts(*content, at(path, "content"), "assistant", "refusal"))
       blocks.push_back({{"text", std::move(text)}});
@@ -920,6 +952,7 @@ Json converse_to_openai(const Json& converse, const std::string& id, const std::
   }
   std::string content;
   std::string reasoning;
+  Json thinking_blocks = Json::array();
   Json tool_calls = Json::array();
   const Json* output = member(converse, "output");
   const Json* message =
@@ -945,7 +978,17 @@ Json converse_to_openai(const Json& converse, const std::string& id, const std::
                  r != nullptr && r->is_object()) {
         const Json* rt = member(*r, "reasoningText");
         const Json* text = rt != nullptr && rt->is_object() ? member(*rt, "text") : nullptr;
-        if (text != nullptr && text->is_string()) reasoning += text->get_ref<const std::string&>();
+        const Json* signature =
+            rt != nullptr && rt->is_object() ? member(*rt, "signature") : nullptr;
+        const Json* redacted = member(*r, "redactedContent");
+        if (text != nullptr && text->is_string()) {
+          reasoning += text->get_ref<const std::string&>();
+          Json b = {{"type", "thinking"}, {"thinking", *text}};
+          if (signature != nullptr && signature->is_string()) b["signature"] = *signature;
+          thinking_blocks.push_back(std::move(b));
+        } else if (redacted != nullptr && redacted->is_string()) {
+          thinking_blocks.push_back({{"type", "redacted_thinking"}, {"data", *redacted}});
+        }
       }
     }
   }
@@ -958,6 +1001,7 @@ Json converse_to_openai(const Json& converse, const std::string& id, const std::
   msg["content"] = content.empty() && !tool_calls.empty() ? Json(nullptr) : Json(content);
   if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
   if (!reasoning.empty()) msg["reasoning_content"] = std::move(reasoning);
+  if (!thinking_blocks.empty()) msg["thinking_blocks"] = std::move(thinking_blocks);
 
   Json out = {{"id", openai_completion_id(id)},
               {"object", "chat.completion"},

@@ -132,10 +132,23 @@ void ConverseStreamTranslator::on_event(std::string_view event_type, const Json&
               Json::array({{{"index", it->second.index}, {"function", {{"arguments", input}}}}})}},
             out);
     } else if (const Json* r = member(*delta, "reasoningContent")) {
-      const std::string text = string_or_empty(r, "text");
-      if (text.empty()) return;
+      // Text as reasoning_content; the signature (or redacted reasoning) that a client hands
+      // back with the thinking as thinking_blocks, LiteLLM's field.
+      Json d;
+      if (std::string text = string_or_empty(r, "text"); !text.empty()) {
+        d = {{"reasoning_content", std::move(text)}};
+      } else if (std::string signature = string_or_empty(r, "signature"); !signature.empty()) {
+        d = {{"thinking_blocks", Json::array({{{"type", "thinking"},
+                                               {"thinking", ""},
+                                               {"signature", std::move(signature)}}})}};
+      } else if (std::string data = string_or_empty(r, "redactedContent"); !data.empty()) {
+        d = {{"thinking_blocks",
+              Json::array({{{"type", "redacted_thinking"}, {"data", std::move(data)}}})}};
+      } else {
+        return;
+      }
       start(out);
-      chunk({{"reasoning_content", text}}, out);
+      chunk(std::move(d), out);
     }
   } else if (event_type == "contentBlockStop") {
     if (const auto it = tools_.find(block); it != tools_.end()) close_tool(it->second, out);

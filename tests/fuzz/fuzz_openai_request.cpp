@@ -69,6 +69,8 @@ void check_converse(const Json& body) {
         check(role == "user" && !seen_other);  // tool results first in their turn
         check(!block["toolResult"].at("content").empty());
         tool_blocks = true;
+      } else if (block.contains("reasoningContent")) {
+        check(role == "assistant");
       } else {
         check(block.contains("image") && role == "user");
         seen_other = true;

@@ -10,6 +10,7 @@
 //                                   merged (Converse wants alternating roles); empty ones dropped
 //   text parts, image_url data:   → text blocks, image{format, source{bytes}}
 //   assistant tool_calls          → toolUse{toolUseId, name, input (arguments parsed)}
+//   assistant thinking_blocks     → reasoningContent (Claude's signed thinking, handed back)
 //   tool messages                 → toolResult{toolUseId, content[{text}]} in one user turn
 //   tools / tool_choice           → toolConfig{tools[{toolSpec}], toolChoice{auto|any|tool}}
 //   max_(completion_)tokens, temperature, top_p, stop → inferenceConfig
@@ -21,7 +22,8 @@
 // OpenAI does not define is a 400, as OpenAI answers it.
 //
 // Response (Converse → OpenAI): text blocks joined into content, toolUse blocks → tool_calls,
-// reasoning text → reasoning_content (the field DeepSeek, vLLM and LiteLLM use), stopReason →
+// reasoning text → reasoning_content (the field DeepSeek, vLLM and LiteLLM use) and, with its
+// signature, thinking_blocks (LiteLLM's, for the client to hand back), stopReason →
 // finish_reason, usage (cache reads and writes counted into prompt_tokens).
 #pragma once
 

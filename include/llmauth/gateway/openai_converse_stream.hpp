@@ -5,7 +5,9 @@
 //
 //   messageStart                        → {"delta": {"role": "assistant", "content": ""}}
 //   contentBlockDelta text              → {"delta": {"content": "…"}}
-//   contentBlockDelta reasoningContent  → {"delta": {"reasoning_content": "…"}}
+//   contentBlockDelta reasoningContent  → {"delta": {"reasoning_content": "…"}}; its signature
+//                                         (or redacted reasoning) → {"delta": {"thinking_blocks":
+//                                         [{type: "thinking", thinking: "", signature}]}}
 //   contentBlockStart toolUse           → {"delta": {"tool_calls": [{index, id, type: "function",
 //                                           function: {name, arguments: ""}}]}}
 //   contentBlockDelta toolUse.input     → {"delta": {"tool_calls": [{index, function:

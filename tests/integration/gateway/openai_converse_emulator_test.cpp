@@ -310,14 +310,17 @@ TEST_F(OpenAIConverseEmulator, ToolChoiceRequiredAndNamed_ForceACall) {
 }
 
 TEST_F(OpenAIConverseEmulator, AwkwardHistories_BecomeBodiesBedrockAccepts) {
-  // An image, an empty assistant message, two user messages in a row, a user remark between a
-  // tool call and its result, an empty tool result: each reshaped into valid Converse.
+  // An image, an empty assistant message, two user messages in a row, thinking handed back, a
+  // user remark between a tool call and its result, an empty tool result: each reshaped into
+  // valid Converse.
   const Json history = J(R"([
       {"role": "user", "content": [{"type": "text", "text": "look"},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
       {"role": "assistant", "content": ""},
       {"role": "user", "content": "then call get_time"},
-      {"role": "assistant", "content": null, "tool_calls": [
+      {"role": "assistant", "content": null,
+       "thinking_blocks": [{"type": "thinking", "thinking": "Time first.", "signature": "c2ln"}],
+       "tool_calls": [
         {"id": "call_t", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
       {"role": "user", "content": "quickly"},
       {"role": "tool", "tool_call_id": "call_t", "content": ""}])");

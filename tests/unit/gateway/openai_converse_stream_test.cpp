@@ -280,7 +280,7 @@ TEST(ConverseStreamTranslator, ToolInputForABlockThatNeverStarted_EndsTheStreamW
   EXPECT_EQ(sse.events[1]["error"]["type"], "server_error");
 }
 
-TEST(ConverseStreamTranslator, ReasoningDeltas_AreReasoningContentChunks) {
+TEST(ConverseStreamTranslator, ReasoningDeltas_AreReasoningContentAndSignatureChunks) {
   const auto sse =
       translate({kStart,
                  {"contentBlockDelta",
@@ -289,9 +289,11 @@ TEST(ConverseStreamTranslator, ReasoningDeltas_AreReasoningContentChunks) {
                   R"({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "s"}}})"},
                  {"contentBlockDelta", R"({"contentBlockIndex": 1, "delta": {"text": "Yes."}})"},
                  kEndTurn});
-  ASSERT_EQ(sse.events.size(), 4u);
+  ASSERT_EQ(sse.events.size(), 5u);
   EXPECT_EQ(delta_of(sse.events[1]), J(R"({"reasoning_content": "Hmm."})"));
-  EXPECT_EQ(delta_of(sse.events[2]), J(R"({"content": "Yes."})"));
+  EXPECT_EQ(delta_of(sse.events[2]), J(R"({"thinking_blocks": [{"type": "thinking",
+      "thinking": "", "signature": "s"}]})"));
+  EXPECT_EQ(delta_of(sse.events[3]), J(R"({"content": "Yes."})"));
 }
 
 TEST(ConverseStreamTranslator, ContentBeforeMessageStart_StillGetsTheRoleChunkFirst) {

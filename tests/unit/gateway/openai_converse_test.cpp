@@ -708,14 +708,44 @@ TEST(ConverseToOpenAI, AnswerWithoutOutput_IsAnEmptyContentFilteredCompletion) {
             "content_filter");
 }
 
-TEST(ConverseToOpenAI, ReasoningText_BecomesReasoningContent) {
+TEST(ConverseToOpenAI, ReasoningText_BecomesReasoningContentAndThinkingBlocks) {
   const auto out = converse_to_openai(
       converse_answer(
           R"([{"reasoningContent": {"reasoningText": {"text": "Think.", "signature": "sig"}}},
+                          {"reasoningContent": {"redactedContent": "cmVkYWN0ZWQ="}},
                           {"text": "Answer."}])"),
       "r", "m", 1);
-  EXPECT_EQ(out["choices"][0]["message"]["reasoning_content"], "Think.");
-  EXPECT_EQ(out["choices"][0]["message"]["content"], "Answer.");
+  const auto& message = out["choices"][0]["message"];
+  EXPECT_EQ(message["reasoning_content"], "Think.");
+  EXPECT_EQ(message["content"], "Answer.");
+  EXPECT_EQ(message["thinking_blocks"], J(R"([
+      {"type": "thinking", "thinking": "Think.", "signature": "sig"},
+      {"type": "redacted_thinking", "data": "cmVkYWN0ZWQ="}])"));
+}
+
+TEST(ConverseToOpenAI, ThinkingBlocks_HandedBackAreReasoningContentAgain) {
+  // Claude with thinking on wants its signed thinking back before the tool call it made.
+  auto answer = converse_answer(R"([
+      {"reasoningContent": {"reasoningText": {"text": "Need weather.", "signature": "sig1"}}},
+      {"reasoningContent": {"redactedContent": "cmVk"}},
+      {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Oslo"}}}])",
+                                "tool_use");
+  const auto message = converse_to_openai(answer, "r", "m", 1)["choices"][0]["message"];
+  const auto body = body_of(chat({user("weather?"), message, tool_result("tooluse_1", "snow")},
+                                 {{"tools", Json::array({kWeatherTool})}}));
+  EXPECT_EQ(body["messages"][1]["content"], answer["output"]["message"]["content"]);
+}
+
+TEST(OpenAIToConverse, BadThinkingBlocks_Are400) {
+  expect_400(chat({user("a"), J(R"({"role": "assistant", "content": "x",
+                    "thinking_blocks": [{"type": "thinking", "thinking": "t"}]})")}),
+             "messages[1].thinking_blocks[0].signature", "is missing");
+  expect_400(chat({user("a"), J(R"({"role": "assistant", "content": "x",
+                    "thinking_blocks": [{"type": "musing"}]})")}),
+             "messages[1].thinking_blocks[0].type", "as the answer gave them");
+  expect_400(
+      chat({user("a"), J(R"({"role": "assistant", "content": "x", "thinking_blocks": {}})")}),
+      "messages[1].thinking_blocks", "must be an array");
 }
 
 TEST(ConverseToOpenAI, OddFields_AreSkippedNotACrash) {
