@@ -115,6 +115,11 @@ std::string config_name(const std::string& path);
 void add_aws_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
 void add_azure_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
 void add_llm_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
+// serve (runs llmauth-serve), keys create|list|revoke.
+void add_gateway_commands(CLI::App& app, GlobalOptions& globals, int& exit_code);
+// `llmauth serve …`: replaces this process with llmauth-serve (its options are its own). Returns
+// -1 for any other command line, or an exit code when llmauth-serve cannot be run.
+int run_serve_if_asked(int argc, char** argv);
 // help, version, completion, man.
 void add_help_commands(CLI::App& app, int& exit_code);
 

@@ -228,6 +228,7 @@ std::string selected_path(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const int served = run_serve_if_asked(argc, argv); served >= 0) return served;
   CLI::App app{"llmauth: credentials for cloud-hosted LLMs (Azure OpenAI, AWS Bedrock)", "llmauth"};
   app.require_subcommand(1);
   // Options of a parent are accepted after a command too (`llmauth aws resolve --ca-bundle F`).
@@ -247,6 +248,7 @@ int main(int argc, char** argv) {
   add_aws_commands(app, globals, exit_code);
   add_azure_commands(app, globals, exit_code);
   add_llm_commands(app, globals, exit_code);
+  add_gateway_commands(app, globals, exit_code);
   add_help_commands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -22,7 +22,8 @@ constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxBytes = 4u << 20;
 
 // --- allowed fields ---------------------------------------------------------------------------
-constexpr std::string_view kRootFields[] = {"providers"};
+constexpr std::string_view kRootFields[] = {"providers", "models"};
+constexpr std::string_view kModelFields[] = {"name", "provider", "model"};
 constexpr std::string_view kAzureFields[] = {"name",
                                              "type",
                                              "endpoint",
@@ -210,10 +211,68 @@ class Reader {
       }
       out.providers.push_back(std::move(*p));
     }
+    out.models = models(root, names);
     return out;
   }
 
  private:
+  // "models": [{"name": public name, "provider": a provider's name, "model": its model id}].
+  std::vector<ModelAlias> models(const Json& root,
+                                 const std::map<std::string, std::size_t>& names) {
+    std::vector<ModelAlias> out;
+    const Json* list = Checker::member(root, "models");
+    if (list == nullptr) return out;
+    const std::string hint =
+        "\"models\": [{\"name\": \"gpt-4o\", \"provider\": \"azure-prod\", \"model\": "
+        "\"my-gpt-4o-deployment\"}]";
+    if (!list->is_array()) {
+      c_.add("models", "must be an array (got " + detail::json_type(*list) + ")", hint);
+      return out;
+    }
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string path = index_path("models", i);
+      const Json& m = (*list)[i];
+      if (!m.is_object()) {
+        c_.add(path, "must be an object (got " + detail::json_type(m) + ")", hint);
+        continue;
+      }
+      c_.object(m, path, kModelFields);
+      ModelAlias alias;
+      auto name = c_.string(m, "name", path, true, "the name clients put in \"model\"");
+      auto provider = c_.string(m, "provider", path, true, "the name of one of the providers");
+      auto model = c_.string(m, "model", path, true,
+                             "the deployment (Azure OpenAI) or model id / inference profile / "
+                             "ARN (Bedrock)");
+      if (name) {
+        if (name->size() > 256 || name->find('/') != std::string::npos) {
+          c_.add(child_path(path, "name"), "is not a usable model name",
+                 "1 to 256 characters without '/' ('provider/model' names every model already)");
+        }
+        const auto [it, fresh] = seen.emplace(*name, i);
+        if (!fresh) {
+          c_.add(child_path(path, "name"), "duplicate model name " + quote_value(*name),
+                 "already used by " + index_path("models", it->second));
+        }
+        alias.name = std::move(*name);
+      }
+      if (provider) {
+        if (names.find(*provider) == names.end()) {
+          c_.add(child_path(path, "provider"), "names no provider of this file",
+                 "one of the providers' \"name\"");
+        }
+        alias.provider = std::move(*provider);
+      }
+      if (model) {
+        if (model->size() > 2048)
+          c_.add(child_path(path, "model"), "is too long", "at most 2048 characters");
+        alias.model = std::move(*model);
+      }
+      out.push_back(std::move(alias));
+    }
+    return out;
+  }
+
   std::optional<Provider> provider(const Json& j, const std::string& path) {
     if (!j.is_object()) {
       c_.add(path, "must be an object (got " + detail::json_type(j) + ")",

@@ -240,7 +240,15 @@ Json to_json(const Provider& p) {
 Json to_json(const ProviderFile& file) {
   Json list = Json::array();
   for (const auto& p : file.providers) list.push_back(to_json(p));
-  return Json{{"providers", std::move(list)}};
+  Json out{{"providers", std::move(list)}};
+  if (!file.models.empty()) {
+    Json models = Json::array();
+    for (const auto& m : file.models) {
+      models.push_back({{"name", m.name}, {"provider", m.provider}, {"model", m.model}});
+    }
+    out["models"] = std::move(models);
+  }
+  return out;
 }
 
 }  // namespace llmauth::config

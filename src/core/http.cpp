@@ -73,6 +73,12 @@ const Redactor& Transport::own_secrets() const {
 }
 
 Redactor redactor_for(const Request& request, const Transport& transport) {
+  Redactor r = redactor_for(request);
+  r.add_all(transport.own_secrets());
+  return r;
+}
+
+Redactor redactor_for(const Request& request) {
   // Headers whose values are credentials. (A config's custom secret headers are added to
   // Request::sensitive by whoever resolves them.)
   static constexpr std::string_view kCredentialHeaders[] = {
@@ -81,7 +87,6 @@ Redactor redactor_for(const Request& request, const Transport& transport) {
       "x-amz-sso_bearer_token", "ocp-apim-subscription-key"};
   Redactor r;
   r.add_all(request.sensitive);
-  r.add_all(transport.own_secrets());
   for (const auto& h : request.headers) {
     const bool credential =
         std::any_of(std::begin(kCredentialHeaders), std::end(kCredentialHeaders),

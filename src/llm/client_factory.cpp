@@ -305,9 +305,9 @@ std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provid
       bedrock.auth);
 }
 
-std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& provider,
-                                                        std::shared_ptr<Authorizer> authorizer) {
-  Timeouts timeouts;
+ModelCallOptions ClientFactory::call_options(const config::Provider& provider) const {
+  ModelCallOptions o;
+  Timeouts& timeouts = o.timeouts;
   timeouts.total = options_.timeout.value_or(std::chrono::seconds(provider.timeout_seconds.value_or(
       std::chrono::duration_cast<std::chrono::seconds>(timeouts.total).count())));
   if (provider.connect_timeout_seconds) {
@@ -319,30 +319,48 @@ std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& 
   if (provider.idle_timeout_seconds) {
     timeouts.idle = std::chrono::seconds(*provider.idle_timeout_seconds);
   }
+  o.headers = provider.resolve_headers(ambient_);
+  o.secret_header_values = secret_header_values(provider, o.headers);
+  o.retry = options_.retry;
+  return o;
+}
+
+std::string ClientFactory::endpoint(const config::Provider& provider) const {
+  if (const auto* azure = std::get_if<config::AzureOpenAI>(&provider.spec)) {
+    std::string e = azure->endpoint;
+    while (!e.empty() && e.back() == '/') e.pop_back();
+    return e;
+  }
+  const auto& bedrock = std::get<config::Bedrock>(provider.spec);
+  std::string e = bedrock.endpoint_url.value_or(
+      aws::endpoint_override(ambient_, "Bedrock Runtime", nullptr, nullptr).value_or(""));
+  if (e.empty()) {
+    e = "https://bedrock-runtime." + bedrock.region + "." + aws::dns_suffix(bedrock.region);
+  }
+  while (!e.empty() && e.back() == '/') e.pop_back();
+  return e;
+}
+
+std::shared_ptr<ChatClient> ClientFactory::build_client(const config::Provider& provider,
+                                                        std::shared_ptr<Authorizer> authorizer) {
+  const ModelCallOptions call = call_options(provider);
   if (const auto* azure = std::get_if<config::AzureOpenAI>(&provider.spec)) {
     AzureOpenAIOptions o;
+    static_cast<ModelCallOptions&>(o) = call;
     o.endpoint = azure->endpoint;
     o.api = azure->api == config::AzureOpenAI::Api::kV1 ? AzureOpenAIOptions::Api::kV1
                                                         : AzureOpenAIOptions::Api::kDeployments;
     o.api_version = azure->api_version;
     o.default_deployment = azure->deployment.value_or("");
-    o.headers = provider.resolve_headers(ambient_);
-    o.secret_header_values = secret_header_values(provider, o.headers);
-    o.timeouts = timeouts;
-    o.retry = options_.retry;
     return std::make_shared<AzureOpenAIClient>(ambient_.http_ptr(), std::move(authorizer),
                                                std::move(o), options_.sleep);
   }
   const auto& bedrock = std::get<config::Bedrock>(provider.spec);
   BedrockOptions o;
+  static_cast<ModelCallOptions&>(o) = call;
   o.region = bedrock.region;
-  o.endpoint = bedrock.endpoint_url.value_or(
-      aws::endpoint_override(ambient_, "Bedrock Runtime", nullptr, nullptr).value_or(""));
+  o.endpoint = endpoint(provider);
   o.default_model = bedrock.model.value_or("");
-  o.headers = provider.resolve_headers(ambient_);
-  o.secret_header_values = secret_header_values(provider, o.headers);
-  o.timeouts = timeouts;
-  o.retry = options_.retry;
   return std::make_shared<BedrockClient>(ambient_.http_ptr(), std::move(authorizer), std::move(o),
                                          options_.sleep);
 }

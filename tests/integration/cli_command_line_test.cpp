@@ -82,7 +82,7 @@ TEST_F(CliCommandLine, MissingSubcommand_ListsTheCommands) {
             "providers --help')\n");
   const auto none = llmauth({});
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("needs a command: aws, azure, providers, chat, help, version"),
+  EXPECT_NE(none.err.find("needs a command: aws, azure, providers, chat, serve, keys, help, version"),
             std::string::npos)
       << none.err;
 }

@@ -199,8 +199,18 @@ struct Provider {
 
 inline constexpr std::string_view kProviderTypes[] = {"azure_openai", "aws_bedrock"};
 
+// A public model name for the gateway (`llmauth serve`): clients put `name` in the request's
+// "model" and the call goes to `model` of `provider`. Without an alias, "provider/model" works.
+struct ModelAlias {
+  std::string name;
+  std::string provider;
+  std::string model;
+  bool operator==(const ModelAlias&) const = default;
+};
+
 struct ProviderFile {
   std::vector<Provider> providers;
+  std::vector<ModelAlias> models;  // "models": [{"name", "provider", "model"}]
   [[nodiscard]] const Provider* find(std::string_view name) const;
 };
 

@@ -124,6 +124,8 @@ class CurlTransport final : public Transport {
 // without its scheme word; Proxy-Authorization; api-key; X-Amz-Security-Token; the metadata
 // services' token headers), Request::sensitive — and the transport's own (proxy credentials).
 Redactor redactor_for(const Request& request, const Transport& transport);
+// The same without a transport's own secrets (a request sent some other way).
+Redactor redactor_for(const Request& request);
 
 // True for the link-local metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::/64 — IMDS,
 // ECS and EKS Pod Identity agents, Azure IMDS) and for loopback: never sent through a proxy.

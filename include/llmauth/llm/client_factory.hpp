@@ -48,6 +48,13 @@ class ClientFactory {
   // The provider's authorizer (shared with its client).
   std::shared_ptr<Authorizer> authorizer(const config::Provider& provider);
 
+  // What every model call of the provider carries: timeouts (the config's, or the factory's
+  // override), custom headers resolved, their secret values, the retry policy.
+  [[nodiscard]] ModelCallOptions call_options(const config::Provider& provider) const;
+  // The provider's base URL without a trailing '/': Azure's endpoint, or Bedrock's endpoint_url,
+  // else AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL, else the regional endpoint.
+  [[nodiscard]] std::string endpoint(const config::Provider& provider) const;
+
   // The environment-free Ambient an explicit method gets (see above). Public for tests.
   [[nodiscard]] Ambient isolated_ambient() const;
 
