@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkg-config
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libexpat1-dev zlib1g-dev
+  libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates curl
   zsh groff-base
