@@ -4,6 +4,8 @@
 
 #include "llmauth/config/provider_config.hpp"
 
+#include "llmauth/core/crypto.hpp"
+
 namespace llmauth::config {
 namespace {
 
@@ -16,8 +18,12 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// Set while fingerprint() prints a provider: inline secrets take part in the hash.
+thread_local bool t_reveal_secrets = false;
+
 // An inline secret is printed as "<redacted>"; references as they were written.
 Json secret_json(const SecretRef& ref, bool redact = true) {
+  redact = redact && !t_reveal_secrets;
   switch (ref.source) {
     case SecretRef::Source::kEnv:
       return Json{{"env", ref.reference}};
@@ -235,6 +241,20 @@ Json to_json(const Provider& p) {
   if (p.first_byte_timeout_seconds) j["first_byte_timeout_seconds"] = *p.first_byte_timeout_seconds;
   if (p.idle_timeout_seconds) j["idle_timeout_seconds"] = *p.idle_timeout_seconds;
   return j;
+}
+
+std::string fingerprint(const Provider& p) {
+  t_reveal_secrets = true;
+  std::string text;
+  try {
+    text = to_json(p).dump();
+  } catch (...) {
+    t_reveal_secrets = false;
+    throw;
+  }
+  t_reveal_secrets = false;
+  const Secret printed(std::move(text));  // holds inline secrets: wiped when done
+  return crypto::hex(crypto::sha256(printed.reveal()));
 }
 
 Json to_json(const ProviderFile& file) {

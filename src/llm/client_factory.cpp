@@ -116,19 +116,31 @@ Ambient ClientFactory::isolated_ambient() const {
   return ambient_.isolated(std::move(vars));
 }
 
-std::shared_ptr<Authorizer> ClientFactory::authorizer(const config::Provider& provider) {
-  std::lock_guard lock(mutex_);
-  auto& slot = authorizers_[provider.name];
-  if (!slot) slot = build_authorizer(provider);
+ClientFactory::Built& ClientFactory::slot_locked(const config::Provider& provider) {
+  const std::string fp = config::fingerprint(provider);
+  Built& slot = built_[provider.name];
+  if (slot.fingerprint != fp) slot = Built{fp, nullptr, nullptr};
   return slot;
 }
 
-std::shared_ptr<ChatClient> ClientFactory::client(const config::Provider& provider) {
-  auto auth = authorizer(provider);
+std::shared_ptr<Authorizer> ClientFactory::authorizer(const config::Provider& provider) {
   std::lock_guard lock(mutex_);
-  auto& slot = clients_[provider.name];
-  if (!slot) slot = build_client(provider, std::move(auth));
-  return slot;
+  Built& slot = slot_locked(provider);
+  if (!slot.authorizer) slot.authorizer = build_authorizer(provider);
+  return slot.authorizer;
+}
+
+std::shared_ptr<ChatClient> ClientFactory::client(const config::Provider& provider) {
+  std::lock_guard lock(mutex_);
+  Built& slot = slot_locked(provider);
+  if (!slot.authorizer) slot.authorizer = build_authorizer(provider);
+  if (!slot.client) slot.client = build_client(provider, slot.authorizer);
+  return slot.client;
+}
+
+void ClientFactory::remove(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  built_.erase(name);
 }
 
 std::shared_ptr<Authorizer> ClientFactory::build_authorizer(const config::Provider& provider) {

@@ -249,6 +249,9 @@ ProviderFile load_providers(const Ambient& ambient, const std::string& path);
 // parse_providers(to_json(x).dump()) gives x back when x has no inline secrets.
 json::Json to_json(const ProviderFile& file);
 json::Json to_json(const Provider& provider);
+// A hash (hex SHA-256) of everything the provider says, inline secrets included: two providers
+// with the same fingerprint authenticate the same way. Never printed with the secrets.
+std::string fingerprint(const Provider& provider);
 
 inline constexpr std::string_view kRedactedValue = "<redacted>";
 

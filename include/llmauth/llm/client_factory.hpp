@@ -42,11 +42,15 @@ class ClientFactory {
  public:
   explicit ClientFactory(Ambient ambient, ClientFactoryOptions options = {});
 
-  // The provider's client, built on first use. Throws Error(kInvalidInput) when a secret
+  // The provider's client, built on first use and kept while the provider stays the same (by
+  // name and config::fingerprint: an edited provider — a new secret, another endpoint — gets a
+  // new client and never serves the old credential). Throws Error(kInvalidInput) when a secret
   // reference cannot be resolved (naming its JSON path), or what building the credential throws.
   std::shared_ptr<ChatClient> client(const config::Provider& provider);
   // The provider's authorizer (shared with its client).
   std::shared_ptr<Authorizer> authorizer(const config::Provider& provider);
+  // Forgets a provider's client and authorizer (a provider removed from the config).
+  void remove(const std::string& name);
 
   // What every model call of the provider carries: timeouts (the config's, or the factory's
   // override), custom headers resolved, their secret values, the retry policy.
@@ -66,8 +70,13 @@ class ClientFactory {
   Ambient ambient_;
   ClientFactoryOptions options_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Authorizer>> authorizers_;
-  std::map<std::string, std::shared_ptr<ChatClient>> clients_;
+  struct Built {
+    std::string fingerprint;
+    std::shared_ptr<Authorizer> authorizer;
+    std::shared_ptr<ChatClient> client;
+  };
+  Built& slot_locked(const config::Provider& provider);
+  std::map<std::string, Built> built_;
 };
 
 }  // namespace llmauth::llm
