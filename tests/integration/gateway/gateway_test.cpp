@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "llmauth/core/error.hpp"
 #include "llmauth/core/http.hpp"
 #include "llmauth/core/json.hpp"
 #include "support/background_process.hpp"
@@ -106,7 +107,7 @@ class GatewayTest : public ::testing::Test {
   }
   std::string keys_file() const { return (dir.path() / "keys.json").string(); }
 
-  void start(std::vector<std::string> extra = {}) {
+  void start(std::vector<std::string> extra = {}, bool wait_ready = true) {
     std::vector<std::string> argv = {LLMAUTH_SERVE_PATH, "--config", config,       "--keys",
                                      keys_file(),        "--listen", "127.0.0.1:0"};
     for (auto& a : extra) argv.push_back(a);
@@ -115,7 +116,7 @@ class GatewayTest : public ::testing::Test {
     ASSERT_FALSE(address.empty()) << gateway->output();
     base = "http://" + address;
     // The first fetches run at start; /readyz says when every credential is there.
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; wait_ready && i < 100; ++i) {
       if (get("/readyz").status == 200) break;
       std::this_thread::sleep_for(50ms);
     }
@@ -158,6 +159,10 @@ class GatewayTest : public ::testing::Test {
     return j.value("results", json::Json::object());
   }
 
+ public:
+  [[nodiscard]] const std::string& base_url() const { return base; }
+
+ protected:
   TempDir dir;
   std::string config;
   std::string gateway_key;
@@ -342,10 +347,157 @@ TEST_F(GatewayTest, OperationsEndpoints_HealthReadyMetricsAndAccessLog) {
   }
 }
 
+// A streamed chat read to its end through the raw transport: the SSE text the client got.
+std::string stream_text(GatewayTest& t, const std::string& key, const std::string& model);
+
+TEST_F(GatewayTest, MidStreamFailures_BecomeOpenAIErrorEventsNotCutConnections) {
+  start();
+  // Bedrock throws mid-stream, then drops the connection mid-stream.
+  Emulator::get().control(
+      "POST", "/__control/llm/script",
+      {{"target", "bedrock"},
+       {"responses",
+        {{{"text", "one two three four"},
+          {"stream_error",
+           {{"after_events", 2}, {"type", "throttlingException"}, {"message", "slow down"}}}},
+         {{"text", "one two three four"},
+          {"stream_error", {{"after_events", 2}, {"drop", true}}}}}}});
+  const std::string thrown = stream_text(*this, gateway_key, "claude");
+  EXPECT_NE(thrown.find("\"error\""), std::string::npos) << thrown;
+  EXPECT_NE(thrown.find("rate_limit_error"), std::string::npos) << thrown;
+  const std::string dropped = stream_text(*this, gateway_key, "claude");
+  EXPECT_NE(dropped.find("\"error\""), std::string::npos) << dropped;
+  EXPECT_EQ(dropped.find("[DONE]"), std::string::npos) << "a cut stream must not look complete";
+}
+
+TEST_F(GatewayTest, StalledStream_EndsWithAnIdleTimeoutError) {
+  json::Json j = config_json();
+  j["providers"][0]["idle_timeout_seconds"] = 1;
+  write_config(j);
+  start();
+  Emulator::get().config({{"llm", {{"stream_chunk_delay_ms", 3000}}}});
+  const std::string text = stream_text(*this, gateway_key, "azure-key");
+  EXPECT_NE(text.find("upstream_error"), std::string::npos) << text;
+  EXPECT_NE(text.find("timed out"), std::string::npos) << text;
+}
+
+TEST_F(GatewayTest, ClientDisconnectMidStream_StreamIsClosedAndTheGatewayServesOn) {
+  start();
+  Emulator::get().config({{"llm", {{"stream_chunk_delay_ms", 300}}}});
+  {
+    http::Request r;
+    r.method = "POST";
+    r.url = base + "/v1/chat/completions";
+    r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + gateway_key}};
+    r.body = json::Json({{"model", "azure-key"},
+                         {"stream", true},
+                         {"messages", {{{"role", "user"}, {"content", "a b c d e f g h i j"}}}}})
+                 .dump();
+    r.timeout = 30s;
+    int pieces = 0;
+    // The sink says "stop" after the first piece: the client hangs up.
+    const auto hang_up = [&](std::string_view) { return ++pieces < 1; };
+    EXPECT_THROW(test_transport()->send_streaming(r, hang_up), llmauth::Error);
+  }
+  // The relay notices at its next write; the stream count goes back to zero.
+  std::string metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = get("/metrics").body;
+    if (metrics.find("llmauth_open_streams 0") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(metrics.find("llmauth_open_streams 0"), std::string::npos) << metrics;
+  Emulator::get().config({{"llm", {{"stream_chunk_delay_ms", 0}}}});
+  EXPECT_EQ(chat(gateway_key, "azure-key").status, 200);
+}
+
+TEST_F(GatewayTest, RefreshFailsWhileTheCredentialIsValid_RequestsKeepSucceeding) {
+  // Role sessions of 8 s: the gateway refreshes at 4 s. STS is down from then on.
+  Emulator::get().config({{"credential_ttl_seconds", 8}});
+  start();
+  ASSERT_EQ(chat(gateway_key, "claude").status, 200);
+  Emulator::get().fault("sts", 1000, 500);
+  const auto until = std::chrono::steady_clock::now() + 6s;
+  int ok = 0;
+  int total = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    ok += chat(gateway_key, "claude").status == 200 ? 1 : 0;
+    ++total;
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_EQ(ok, total) << "a request failed while the credential was still valid";
+  EXPECT_FALSE(gateway->wait_for("\"event\":\"refresh\",\"outcome\":\"failed\"", 5s).empty())
+      << gateway->output();
+}
+
+TEST_F(GatewayTest, RequestIdIsPassedThroughOrMade) {
+  start();
+  http::Headers h = {{"Content-Type", "application/json"},
+                     {"Authorization", "Bearer " + gateway_key},
+                     {"x-request-id", "trace-1234.abc"}};
+  const auto r = send("POST", "/v1/chat/completions",
+                      R"({"model":"azure-key","messages":[{"role":"user","content":"hi"}]})", h);
+  EXPECT_EQ(r.header("x-request-id").value_or(""), "trace-1234.abc");
+  const auto made = chat(gateway_key, "azure-key");
+  EXPECT_EQ(made.header("x-request-id").value_or("").size(), 24u);
+  EXPECT_FALSE(gateway->wait_for("\"request_id\":\"trace-1234.abc\"", 5s).empty());
+}
+
+TEST_F(GatewayTest, TlsTermination_ServesHttpsWithTheGivenCertificate) {
+  const auto cert = dir.path() / "gw.pem";
+  const auto key = dir.path() / "gw.key";
+  PosixProcessRunner runner;
+  ProcessOptions o;
+  o.timeout = 60s;
+  const auto made = runner.run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days",
+                                "1", "-keyout", key.string(), "-out", cert.string()},
+                               o);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  start({"--tls-cert", cert.string(), "--tls-key", key.string()}, /*wait_ready=*/false);
+  http::CurlTransport tls({.loopback_only = true, .ca_bundle = cert.string()});
+  for (int i = 0; i < 100; ++i) {
+    http::Request ready;
+    ready.url = "https://" + address + "/readyz";
+    if (tls.send(ready).status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  http::Request plain;  // plain http to a TLS listener is not served
+  plain.url = "http://" + address + "/healthz";
+  EXPECT_THROW(test_transport()->send(plain), llmauth::Error);
+  http::Request r;
+  r.method = "POST";
+  r.url = "https://" + address + "/v1/chat/completions";
+  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + gateway_key}};
+  r.body = R"({"model":"azure-key","messages":[{"role":"user","content":"over tls"}]})";
+  const auto resp = tls.send(r);
+  EXPECT_EQ(resp.status, 200) << resp.body;
+  EXPECT_NE(resp.body.find("Echo: over tls"), std::string::npos) << resp.body;
+}
+
 TEST_F(GatewayTest, Sigterm_DrainsAndExitsZero) {
   start();
   EXPECT_EQ(chat(gateway_key, "azure-key").status, 200);
   EXPECT_EQ(gateway->stop(), 0) << gateway->output();
+}
+
+std::string stream_text(GatewayTest& t, const std::string& key, const std::string& model) {
+  http::Request r;
+  r.method = "POST";
+  r.url = t.base_url() + "/v1/chat/completions";
+  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}};
+  r.body = json::Json({{"model", model},
+                       {"stream", true},
+                       {"messages", {{{"role", "user"}, {"content", "one two three four"}}}}})
+               .dump();
+  r.timeout = 60s;
+  std::string text;
+  const auto resp = test_transport()->send_streaming(r, [&](std::string_view piece) {
+    text += piece;
+    return true;
+  });
+  EXPECT_EQ(resp.status, 200);
+  return text;
 }
 
 }  // namespace
