@@ -82,7 +82,9 @@ int main(int argc, char** argv) {
       transport.ca_bundle_source = "--ca-bundle";
     }
     o.on_listening = [](const std::string& where) {
-      std::cerr << "llmauth serve: listening on " << where << "\n" << std::flush;
+      // One write: the gateway's other threads log on stderr too.
+      const std::string line = "llmauth serve: listening on " + where + "\n";
+      std::cerr << line << std::flush;
     };
     gateway::Gateway gw(Ambient::system(transport), o);
     return gw.run();

@@ -9,6 +9,8 @@
 
 #include "llmauth/core/json.hpp"
 #include "llmauth/core/process.hpp"
+#include "llmauth/core/split.hpp"
+#include "support/background_process.hpp"
 #include "support/cli_runner.hpp"
 #include "support/test_support.hpp"
 
@@ -33,7 +35,7 @@ struct Row {
 
 std::string fake_cli_bin() { return std::string(LLMAUTH_SOURCE_DIR) + "/tests/emulator/bin"; }
 
-class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
+class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool, std::string>> {
  protected:
   void SetUp() override {
     Emulator::get().reset();
@@ -322,25 +324,86 @@ class ChatMatrix : public ::testing::TestWithParam<std::tuple<std::string, bool>
   TempDir home;
 };
 
+// The same chat through `llmauth serve`: the gateway holds the row's credential; the client
+// presents only a gateway key. Returns the answer's text and everything printed (the gateway's
+// log and the client's answer), for the secret checks.
+std::pair<std::string, std::string> chat_through_gateway(const std::filesystem::path& config,
+                                                         std::map<std::string, std::string> env,
+                                                         const TempDir& home, bool stream) {
+  env["AWS_CA_BUNDLE"] = Emulator::get().ca_path();
+  for (auto& [k, v] : proxy_trap_environment()) env.try_emplace(k, v);
+  const std::string keys = (home.path() / "keys.json").string();
+  const auto made =
+      run_cli({"keys", "create", "--keys", keys, "--name", "matrix", "--output", "json"}, env);
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  const std::string key = json::parse(made.out, "keys create")["key"].get<std::string>();
+  BackgroundProcess gateway(
+      {LLMAUTH_SERVE_PATH, "--config", config.string(), "--keys", keys, "--listen", "127.0.0.1:0"},
+      env);
+  const std::string address =
+      gateway.wait_for("llmauth serve: listening on ", std::chrono::seconds(20));
+  EXPECT_FALSE(address.empty()) << gateway.output();
+  http::Request r;
+  r.method = "POST";
+  r.url = "http://" + address + "/v1/chat/completions";
+  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}};
+  r.body = json::Json({{"model", "p"},
+                       {"stream", stream},
+                       {"messages", {{{"role", "user"}, {"content", "hello from the matrix"}}}}})
+               .dump();
+  r.timeout = std::chrono::seconds(60);
+  std::string body;
+  const auto resp = test_transport()->send_streaming(r, [&](std::string_view piece) {
+    body += piece;
+    return true;
+  });
+  if (resp.status != 200) body += resp.body;
+  EXPECT_EQ(resp.status, 200) << body << gateway.output();
+  std::string text;
+  if (!stream) {
+    const auto j = json::parse_or_discard(body);
+    if (j.is_object() && j.contains("choices")) text = j["choices"][0]["message"]["content"];
+  } else {
+    for (auto line : split(body, '\n')) {
+      if (line.rfind("data: {", 0) != 0) continue;
+      const auto j = json::parse_or_discard(line.substr(6));
+      if (!j.is_object() || !j.contains("choices") || j["choices"].empty()) continue;
+      const auto& d = j["choices"][0]["delta"];
+      if (d.contains("content") && d["content"].is_string())
+        text += d["content"].get<std::string>();
+    }
+  }
+  gateway.stop();
+  return {text, body + gateway.output()};
+}
+
 TEST_P(ChatMatrix, ChatsWithTheConfiguredCredential) {
-  const auto& [name, stream] = GetParam();
+  const auto& [name, stream, via] = GetParam();
   Row r = row(name);
   ASSERT_FALSE(r.provider.is_null());
   const auto config = home.write("providers.json", json::Json{{"providers", {r.provider}}}.dump(2));
   auto env = base_env();
   for (auto& [k, v] : r.env) env[k] = v;
-  std::vector<std::string> args = {"--ca-bundle",
-                                   Emulator::get().ca_path(),
-                                   "chat",
-                                   "--config",
-                                   config.string(),
-                                   "--provider",
-                                   "p"};
-  if (stream) args.push_back("--stream");
-  args.push_back("hello from the matrix");
-  const CliResult out = run_cli(args, env);
-  ASSERT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_EQ(out.out, "Echo: hello from the matrix\n");
+  std::string printed;
+  if (via == "gateway") {
+    const auto [text, all] = chat_through_gateway(config, env, home, stream);
+    EXPECT_EQ(text, "Echo: hello from the matrix");
+    printed = all;
+  } else {
+    std::vector<std::string> args = {"--ca-bundle",
+                                     Emulator::get().ca_path(),
+                                     "chat",
+                                     "--config",
+                                     config.string(),
+                                     "--provider",
+                                     "p"};
+    if (stream) args.push_back("--stream");
+    args.push_back("hello from the matrix");
+    const CliResult out = run_cli(args, env);
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.out, "Echo: hello from the matrix\n");
+    printed = out.all();
+  }
 
   const auto log =
       Emulator::get().control("GET", "/__control/requests?target=" + r.target + "&limit=1");
@@ -354,7 +417,7 @@ TEST_P(ChatMatrix, ChatsWithTheConfiguredCredential) {
     EXPECT_EQ(entry["llm"].value("stream", !stream), stream);
   }
   r.check_auth(entry["llm"]["auth"]);
-  for (const auto& s : r.secrets) expect_no_secret(out.all(), s);
+  for (const auto& s : r.secrets) expect_no_secret(printed, s);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -367,9 +430,10 @@ INSTANTIATE_TEST_SUITE_P(
                           "bedrock_assume_role", "bedrock_web_identity",
                           "bedrock_bearer_token_long_term", "bedrock_bearer_token_short_term",
                           "bedrock_default_credentials", "bedrock_default_credentials_api_key"),
-        ::testing::Bool()),
+        ::testing::Bool(), ::testing::Values("cli", "gateway")),
     [](const auto& info) {
-      return std::get<0>(info.param) + (std::get<1>(info.param) ? "_stream" : "_plain");
+      return std::get<0>(info.param) + (std::get<1>(info.param) ? "_stream" : "_plain") +
+             (std::get<2>(info.param) == "gateway" ? "_gateway" : "");
     });
 
 }  // namespace
