@@ -208,4 +208,56 @@ step "21. Chat: Bedrock with a Bedrock API key (bearer token), JSON output"
 show "echo 'Which key am I using?' | $llmauth chat --config \$DEMO/providers.json --provider bedrock-api-key --json -"
 echo "Which key am I using?" | chatrun chat --config "$state/providers.json" --provider bedrock-api-key --json -
 
+# ---- The gateway: llmauth serve ------------------------------------------------------------------
+step "22. The gateway: a key for a client, then llmauth serve holding every provider's credential"
+show "$llmauth keys create --keys \$DEMO/keys.json --name demo-app"
+gw_key=$(chatrun keys create --keys "$state/keys.json" --name demo-app 2>/dev/null)
+echo "(a new key, printed once by keys create; the demo keeps it in \$KEY)"
+show "$llmauth serve --config \$DEMO/providers.json --keys \$DEMO/keys.json --listen 127.0.0.1:0 &"
+env -i PATH="$PATH" HOME="$home" LLMAUTH_LOOPBACK_ONLY=1 AWS_EC2_METADATA_DISABLED=true \
+  AWS_ENDPOINT_URL_STS="$emu" AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$emu" AZURE_AUTHORITY_HOST="$emu_https" \
+  AWS_CA_BUNDLE="$ca" DEMO_AZURE_OPENAI_KEY=emulator-azure-openai-key-1 \
+  DEMO_CLIENT_SECRET=emulator-client-secret DEMO_AWS_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
+  DEMO_BEDROCK_API_KEY="$bedrock_key" \
+  "$llmauth" serve --config "$state/providers.json" --keys "$state/keys.json" --listen 127.0.0.1:0 \
+  2>"$state/serve.log" &
+gw_pid=$!
+cleanup() {
+  kill "$gw_pid" 2>/dev/null || true
+  node tests/emulator/launch.js stop --state-dir "$state" >/dev/null 2>&1 || true
+  rm -rf "$state"
+}
+gw=""
+for _ in $(seq 1 100); do
+  gw=$(sed -n 's/^llmauth serve: listening on //p' "$state/serve.log" | head -1)
+  [ -n "$gw" ] && curl -sf "http://$gw/readyz" >/dev/null && break
+  sleep 0.1
+done
+[ -n "$gw" ] || { cat "$state/serve.log"; echo "the gateway did not start"; exit 1; }
+echo "listening on http://$gw; /readyz:"
+curl -s "http://$gw/readyz" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));for(const[n,p]of Object.entries(j.providers))console.log(`  ${n.padEnd(16)} ${p.credential.padEnd(5)} ${p.source}`)'
+
+step "23. curl through the gateway: OpenAI's API, answered by Azure OpenAI (the client holds only the gateway key)"
+show "curl http://$gw/v1/chat/completions -H 'Authorization: Bearer \$KEY' -d '{\"model\": \"azure-key\", …}'"
+curl -s "http://$gw/v1/chat/completions" -H "Authorization: Bearer $gw_key" -H 'content-type: application/json' \
+  -d '{"model":"azure-key","messages":[{"role":"user","content":"Hello through the gateway"}]}' |
+  node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.choices[0].message.content)'
+
+step "24. Streamed, from Bedrock (translated to ConverseStream, signed with the assumed role's SigV4)"
+show "curl -N http://$gw/v1/chat/completions -d '{\"model\": \"bedrock-role\", \"stream\": true, …}'"
+curl -sN "http://$gw/v1/chat/completions" -H "Authorization: Bearer $gw_key" -H 'content-type: application/json' \
+  -d '{"model":"bedrock-role","stream":true,"messages":[{"role":"user","content":"Stream from Bedrock"}]}' |
+  sed -n 's/^data: //p' | node -e 'let t="";for(const l of require("fs").readFileSync(0,"utf8").split("\n")){if(!l||l==="[DONE]")continue;const j=JSON.parse(l);for(const c of j.choices)t+=c.delta.content??""}console.log(t)'
+
+step "25. Tools through the gateway (Bedrock toolUse <-> OpenAI tool_calls)"
+curl -s "http://$gw/v1/chat/completions" -H "Authorization: Bearer $gw_key" -H 'content-type: application/json' \
+  -d '{"model":"bedrock-role","tool_choice":"required","messages":[{"role":"user","content":"Weather in Oslo?"}],
+       "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}' |
+  node -e 'const j=JSON.parse(require("fs").readFileSync(0));const c=j.choices[0];console.log(`finish_reason ${c.finish_reason}: ${c.message.tool_calls[0].function.name}(${c.message.tool_calls[0].function.arguments})`)'
+
+step "26. Without the key: OpenAI's error shape"
+curl -s "http://$gw/v1/chat/completions" -H 'content-type: application/json' -d '{"model":"azure-key","messages":[]}'
+echo
+echo "metrics: $(curl -s "http://$gw/metrics" | grep -c '^llmauth_') series at http://$gw/metrics"
+
 printf '\nDemo finished: every credential and every answer above came from the local emulator.\n'
