@@ -73,11 +73,14 @@ void CredentialRuntime::when_fetched(std::function<void()> done) {
 }
 
 void CredentialRuntime::invalidate() {
+  // The service refused what we hold: stop handing it out (requests wait for the new one rather
+  // than send the refused one again), drop the authorizer's own cache, fetch now.
+  current_.store(nullptr);
+  authorizer_->invalidate();
   {
     std::lock_guard lock(mutex_);
     fetch_now_ = true;
   }
-  authorizer_->invalidate();
   wake_.notify_all();
 }
 
@@ -134,7 +137,10 @@ void CredentialRuntime::fetch() {
   const auto before = current_.load();
   FetchReport report;
   report.provider = provider_;
-  report.refresh = before != nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    report.refresh = fetches_ > 0;  // not the first fetch (the credential may have been dropped)
+  }
   const auto started = std::chrono::steady_clock::now();
   std::shared_ptr<const llm::Credential> fresh;
   try {

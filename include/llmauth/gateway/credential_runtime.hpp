@@ -31,7 +31,7 @@ namespace llmauth::gateway {
 struct FetchReport {
   std::string provider;
   bool ok = false;
-  bool refresh = false;  // there was a credential before (a refresh, not the first fetch)
+  bool refresh = false;  // not the first fetch of this runtime
   std::string source;
   std::optional<TimePoint> expires_at;
   std::string error;  // when !ok: the scrubbed message
@@ -55,7 +55,8 @@ class CredentialRuntime {
   // Nothing valid: ask for a fetch now, and run `done` (on this runtime's thread) once it has
   // finished, whatever its outcome. `done` must be quick (post to an event loop).
   void when_fetched(std::function<void()> done);
-  // A request's answer says the credential was refused (401): fetch a new one now.
+  // A request's answer says the credential was refused (401): stop handing it out and fetch a
+  // new one now (requests wait for it).
   void invalidate();
 
   struct Status {

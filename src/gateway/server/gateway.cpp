@@ -162,6 +162,14 @@ Task<void> Gateway::Impl::serve(Stream& stream, std::size_t index) {
                                       net::redirect_error(net::use_awaitable, ec));
     if (!ec && !parser.is_done()) {
       beast::get_lowest_layer(stream).expires_after(o.read_timeout);
+      // curl and others wait (a second) for "100 Continue" before sending a large body.
+      const auto expect = parser.get().find(bhttp::field::expect);
+      if (expect != parser.get().end() && beast::iequals(expect->value(), "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        co_await bhttp::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
+      }
+    }
+    if (!ec && !parser.is_done()) {
       co_await bhttp::async_read(stream, buffer, parser,
                                  net::redirect_error(net::use_awaitable, ec));
     }

@@ -12,6 +12,7 @@
 #include "llmauth/core/error.hpp"
 #include "llmauth/core/http.hpp"
 #include "llmauth/core/json.hpp"
+#include "llmauth/core/split.hpp"
 #include "support/background_process.hpp"
 #include "support/cli_runner.hpp"
 #include "support/test_support.hpp"
@@ -428,6 +429,26 @@ TEST_F(GatewayTest, RefreshFailsWhileTheCredentialIsValid_RequestsKeepSucceeding
   EXPECT_EQ(ok, total) << "a request failed while the credential was still valid";
   EXPECT_FALSE(gateway->wait_for("\"event\":\"refresh\",\"outcome\":\"failed\"", 5s).empty())
       << gateway->output();
+}
+
+TEST_F(GatewayTest, RefusedCredential_IsReplacedAndTheCallRetriedOnce) {
+  start();
+  ASSERT_EQ(chat(gateway_key, "azure-sp").status, 200);
+  ASSERT_EQ(chat(gateway_key, "claude").status, 200);
+  // The emulator forgets every token and role session it issued: the gateway's are refused
+  // (Azure OpenAI 401, Bedrock 403 UnrecognizedClient), fetched anew, and the calls succeed.
+  Emulator::get().reset();
+  const auto azure = chat(gateway_key, "azure-sp");
+  EXPECT_EQ(azure.status, 200) << azure.body;
+  const auto bedrock = chat(gateway_key, "claude");
+  EXPECT_EQ(bedrock.status, 200) << bedrock.body;
+  bool refreshed = false;
+  for (auto line : split(gateway->output(), '\n')) {
+    refreshed |= line.find("\"event\":\"refresh\"") != std::string_view::npos &&
+                 line.find("\"outcome\":\"ok\"") != std::string_view::npos &&
+                 line.find("\"provider\":\"azure-sp\"") != std::string_view::npos;
+  }
+  EXPECT_TRUE(refreshed) << gateway->output();
 }
 
 TEST_F(GatewayTest, RequestIdIsPassedThroughOrMade) {
