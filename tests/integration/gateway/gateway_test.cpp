@@ -443,7 +443,8 @@ TEST_F(GatewayTest, RefusedCredential_IsReplacedAndTheCallRetriedOnce) {
   const auto bedrock = chat(gateway_key, "claude");
   EXPECT_EQ(bedrock.status, 200) << bedrock.body;
   bool refreshed = false;
-  for (auto line : split(gateway->output(), '\n')) {
+  const std::string log = gateway->output();  // (split's views point into it)
+  for (auto line : split(log, '\n')) {
     refreshed |= line.find("\"event\":\"refresh\"") != std::string_view::npos &&
                  line.find("\"outcome\":\"ok\"") != std::string_view::npos &&
                  line.find("\"provider\":\"azure-sp\"") != std::string_view::npos;
