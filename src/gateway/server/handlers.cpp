@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "llmauth/aws/clock_skew.hpp"
 #include "llmauth/aws/event_stream.hpp"
@@ -45,8 +46,22 @@ std::string request_id_of(const bhttp::request<bhttp::string_body>& r) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
   });
   if (ok) return id;
-  const std::string bytes = crypto::random_bytes(12);
-  return crypto::hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  // Unique, not secret: a per-thread splitmix64 seeded once from the OS (RAND_bytes on every
+  // request cost a getpid() and a lock).
+  thread_local std::uint64_t state = [] {
+    const std::string seed = crypto::random_bytes(8);
+    std::uint64_t v = 0;
+    std::memcpy(&v, seed.data(), sizeof v);
+    return v;
+  }();
+  auto next = [] {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t words[2] = {next(), next()};
+  return crypto::hex(reinterpret_cast<const std::uint8_t*>(words), 12);
 }
 
 // The gateway key a client presented: `Authorization: Bearer <key>` or `api-key: <key>`.
@@ -257,8 +272,26 @@ bhttp::request<bhttp::string_body> to_beast(http::Request& r, const SplitUrl& wh
 
 struct Upstream {
   std::unique_ptr<UpstreamExchange> exchange;
-  Redactor redactor;  // every secret the sent request carried
+  // What the sent request carried, for the messages built from an error answer. The Redactor is
+  // made only then: most answers are not errors.
+  std::shared_ptr<const llm::Credential> credential;
+  const Redactor* header_secrets = nullptr;  // the provider's secret custom header values
   std::string signed_at;
+  mutable std::optional<Redactor> redactor_;
+  [[nodiscard]] const Redactor& redactor() const {
+    if (!redactor_) {
+      redactor_.emplace();
+      if (credential) {
+        redactor_->add(credential->secret);
+        if (credential->aws) {
+          redactor_->add(credential->aws->secret_access_key);
+          redactor_->add(credential->aws->session_token);
+        }
+      }
+      if (header_secrets != nullptr) redactor_->add_all(*header_secrets);
+    }
+    return *redactor_;
+  }
 };
 
 bool credential_refused(int status, const bhttp::response_header<>& h) {
@@ -294,8 +327,8 @@ Task<Upstream> send_upstream(Call& call, const ProviderRuntime& p, const std::st
       throw Refusal{502, sanitize_untrusted(e.what(), 500), "api_error", "", "credential_expired"};
     }
     Upstream up;
-    up.redactor = http::redactor_for(r);
-    up.redactor.add_all(p.call.secret_header_values);
+    up.credential = credential;
+    up.header_secrets = &p.call.secret_header_values;
     up.signed_at = std::string(http::find_header(r.headers, "x-amz-date").value_or(""));
     auto message = to_beast(r, where);
     up.exchange = std::make_unique<UpstreamExchange>(call.pool, where.origin);
@@ -375,8 +408,8 @@ Refusal refusal_from_upstream(const ProviderRuntime& p, int status, const std::s
     if (const auto colon = code.find(':'); colon != std::string::npos) code.resize(colon);
   }
   if (message.empty()) message = body;
-  std::string text = up.redactor.scrub(message, 500);
-  const std::string shown_code = up.redactor.scrub(code, 80);
+  std::string text = up.redactor().scrub(message, 500);
+  const std::string shown_code = up.redactor().scrub(code, 80);
   Refusal r{status, "", "api_error", "", shown_code, ""};
   const std::string who = p.type == "aws_bedrock" ? "Bedrock" : "Azure OpenAI";
   if (status == 401 || (status == 403 && credential_refused(status, head))) {
@@ -561,7 +594,7 @@ Task<void> chat_completions(Call& call) {
       call.outcome.error = failure;
       co_await call.client.write_chunk(
           "data: " +
-          error_body(up.redactor.scrub(failure, 300), "api_error", "", "upstream_error").dump() +
+          error_body(up.redactor().scrub(failure, 300), "api_error", "", "upstream_error").dump() +
           "\n\n");
     }
     co_await call.client.write_end();
@@ -638,8 +671,8 @@ Task<void> chat_completions(Call& call) {
               payload.is_object() && payload.contains("message") && payload["message"].is_string()
                   ? payload["message"].get<std::string>()
                   : std::string(m.string_header(":error-message").value_or(""));
-          translator.on_exception(type, up.redactor.scrub(text, 300), out);
-          call.outcome.error = up.redactor.scrub(type + ": " + text, 300);
+          translator.on_exception(type, up.redactor().scrub(text, 300), out);
+          call.outcome.error = up.redactor().scrub(type + ": " + text, 300);
           failed = true;
           return;
         }
@@ -667,7 +700,7 @@ Task<void> chat_completions(Call& call) {
   if (!failure.empty()) {
     call.outcome.error = failure;
     out.clear();
-    translator.on_exception(failure_kind, up.redactor.scrub(failure, 300), out);
+    translator.on_exception(failure_kind, up.redactor().scrub(failure, 300), out);
   }
   if (!failed && !out.empty()) co_await call.client.write_chunk(out);
   co_await call.client.write_end();
