@@ -108,7 +108,10 @@ std::optional<BedrockTokenInfo> inspect_bedrock_token(std::string_view token) {
     } else if (key == "X-Amz-Expires") {
       long long n = 0;
       const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec == std::errc{} && p == value.data() + value.size() && n > 0) lifetime = n;
+      // A presigned URL lives at most 7 days (SigV4's limit); anything longer is not one.
+      if (ec == std::errc{} && p == value.data() + value.size() && n > 0 && n <= 604800) {
+        lifetime = n;
+      }
     } else if (key == "X-Amz-Security-Token") {
       info.has_session_token = !value.empty();
     }

@@ -59,8 +59,10 @@ std::optional<TimePoint> jwt_expiry(std::string_view token) {
   const auto exp = claims.find("exp");
   if (exp == claims.end() || !exp->is_number()) return std::nullopt;
   const double seconds = exp->get<double>();
-  // Seconds since 1970; anything outside 1970..~36812 is not a usable expiry.
-  if (!std::isfinite(seconds) || seconds <= 0 || seconds > 1e12) return std::nullopt;
+  // Seconds since 1970. TimePoint counts nanoseconds in 64 bits, so it ends in 2262; an `exp`
+  // past 2200 (or before 1970) is not a usable expiry, and converting it would overflow.
+  constexpr double kLatest = 7'258'118'400.0;  // 2200-01-01T00:00:00Z
+  if (!std::isfinite(seconds) || seconds <= 0 || seconds > kLatest) return std::nullopt;
   return TimePoint(std::chrono::seconds(static_cast<long long>(seconds)));
 }
 

@@ -307,6 +307,23 @@ TEST_F(GatewayTest, UpstreamFaults_RetriedThrottlingPassedOnServerErrorsMapped) 
   EXPECT_EQ(json::parse(down.body, "")["error"]["type"], "api_error");
 }
 
+TEST_F(GatewayTest, UpstreamErrorThatEchoesTheCredential_IsScrubbedBeforeTheClientSeesIt) {
+  start();
+  const std::string body =
+      json::Json({{"error", {{"code", "bad"}, {"message", std::string("you sent ") + kAzureKey}}}})
+          .dump();
+  Emulator::get().control("POST", "/__control/fault",
+                          {{"target", "azure_openai"},
+                           {"count", 5},
+                           {"status", 400},
+                           {"body", body},
+                           {"headers", {{"content-type", "application/json"}}}});
+  const auto r = chat(gateway_key, "azure-key");
+  EXPECT_EQ(r.status, 400) << r.body;
+  expect_no_secret(r.body, kAzureKey);
+  EXPECT_NE(r.body.find("you sent ****"), std::string::npos) << r.body;
+}
+
 TEST_F(GatewayTest, ReloadWithAnInvalidConfig_KeepsServingTheOldOne) {
   start();
   EXPECT_EQ(chat(gateway_key, "azure-key").status, 200);

@@ -171,6 +171,12 @@ TEST(BedrockToken, Inspect_RejectsOtherStrings) {
   EXPECT_FALSE(inspect_bedrock_token("bedrock-api-key-" + crypto::base64("example.com/?a=b")));
   EXPECT_FALSE(inspect_bedrock_token(
       "bedrock-api-key-" + crypto::base64("bedrock.amazonaws.com/?Action=CallWithBearerToken")));
+  // A lifetime no presigned URL can have (SigV4 allows 7 days) would overflow the expiry.
+  std::string url = decoded_url(mint_bedrock_token(creds(), "us-west-2", seconds(900), kNow));
+  const auto at = url.find("X-Amz-Expires=900");
+  ASSERT_NE(at, std::string::npos);
+  url.replace(at, 17, "X-Amz-Expires=9223372036854775");
+  EXPECT_FALSE(inspect_bedrock_token("bedrock-api-key-" + crypto::base64(url)));
 }
 
 }  // namespace
