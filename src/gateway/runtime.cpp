@@ -1,5 +1,9 @@
 #include "llmauth/gateway/runtime.hpp"
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
 #include "llmauth/core/error.hpp"
 #include "llmauth/llm/client_factory.hpp"
 
@@ -30,6 +34,30 @@ Runtime::Runtime(const Ambient& ambient, const config::ProviderFile& file, KeySe
 
 void Runtime::start() const {
   for (const auto& p : providers_) p->credential->start();
+}
+
+bool Runtime::wait_for_first_fetches(std::chrono::milliseconds limit) const {
+  struct Waiting {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::size_t left = 0;
+  };
+  // Shared with the callbacks, which may run after a timed-out wait has returned.
+  auto waiting = std::make_shared<Waiting>();
+  std::vector<CredentialRuntime*> pending;
+  for (const auto& p : providers_) {
+    if (p->credential->status().state == "pending") pending.push_back(p->credential.get());
+  }
+  waiting->left = pending.size();
+  for (auto* c : pending) {
+    c->when_fetched([waiting] {
+      std::lock_guard lock(waiting->mutex);
+      --waiting->left;
+      waiting->cv.notify_all();
+    });
+  }
+  std::unique_lock lock(waiting->mutex);
+  return waiting->cv.wait_for(lock, limit, [&] { return waiting->left == 0; });
 }
 
 const ProviderRuntime* Runtime::provider(const std::string& name) const {

@@ -4,6 +4,7 @@
 // started with until it ends.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,10 @@ class Runtime {
 
   // Starts the credential threads (first fetches begin).
   void start() const;
+  // Waits, up to `limit`, until every provider's first fetch has ended (with a credential or an
+  // error). A reload swaps the new runtime in only then, so that requests do not wait for
+  // credentials the old runtime still has. false: the limit passed first.
+  bool wait_for_first_fetches(std::chrono::milliseconds limit) const;
 
   // "alias", "provider/model" or "provider" (its default model). nullopt: no such model.
   [[nodiscard]] std::optional<ModelRoute> route(const std::string& model) const;

@@ -365,6 +365,9 @@ bool Gateway::reload() {
   try {
     auto next = impl_->build_runtime();
     next->start();
+    // The old runtime serves until the new one has its credentials (or has failed to get them:
+    // then requests get its errors, as they would after a restart), for at most 10 s.
+    next->wait_for_first_fetches(std::chrono::seconds(10));
     impl_->shared.runtime.store(std::move(next));
     impl_->shared.log_line(json::Json({{"ts", timefmt::format_iso8601(impl_->shared.ambient.now())},
                                        {"type", "reload"},

@@ -337,6 +337,10 @@ TEST_F(GatewayTest, ReloadWithAnInvalidConfig_KeepsServingTheOldOne) {
   write_config(j);
   gateway->signal(SIGHUP);
   EXPECT_FALSE(gateway->wait_for("\"outcome\":\"ok\",\"ts\"", 10s).empty());
+  // The new runtime was swapped in with its credentials already fetched: no request waits.
+  const auto ready = get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(json::parse(ready.body, "readyz")["providers"]["bedrock-role"]["credential"], "ok");
   EXPECT_EQ(chat(gateway_key, "fast").status, 200);
 }
 
