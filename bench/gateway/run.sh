@@ -10,7 +10,8 @@
 # For each: requests/s, latency p50/p99, and for the proxies the CPU they spent per request
 # (user+system time from /proc, divided by the requests wrk completed) and their peak RSS.
 # wrk, the stub and the proxy share the machine's cores, so compare rows with each other, not
-# with other machines. Usage: bench/gateway/run.sh [BUILD_DIR] (env: DURATION=10 CONNS="32 256").
+# with other machines. Usage: bench/gateway/run.sh [BUILD_DIR] (env: DURATION=10 CONNS="32 256";
+# PERF_DATA=/tmp/gw records a perf profile of the gateway for each of its routes).
 # Needs wrk and nginx (Debian: wrk nginx-light).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -166,7 +167,14 @@ for c in $conns; do
       *) watched="" ;;
     esac
     before=$(cpu_ticks $watched)
+    perf_pid=""
+    if [ -n "${PERF_DATA:-}" ] && [ "$watched" = "$gw_pid" ]; then
+      # PERF_DATA=/tmp/gw: a CPU profile of the gateway per route (/tmp/gw.gw_azure.32, …).
+      perf record -F 1999 -g -p "$gw_pid" -o "$PERF_DATA.$1.$c" -- sleep "$duration" >/dev/null 2>&1 &
+      perf_pid=$!
+    fi
     out=$(wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$work/$1.lua" "http://127.0.0.1:$2" 2>&1)
+    [ -n "$perf_pid" ] && wait "$perf_pid"
     after=$(cpu_ticks $watched)
     if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "$out" | grep "Non-2xx\|Socket errors" >&2; fi
     requests=$(awk '/requests in/ {print $1}' <<<"$out")

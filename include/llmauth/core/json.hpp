@@ -38,4 +38,9 @@ std::optional<std::string> optional_string(const Json& object, std::string_view 
 std::optional<long long> optional_integer(const Json& object, std::string_view key,
                                           std::string_view what, std::string_view path = "");
 
+// Appends `text` as a JSON string (quotes included), escaped as nlohmann::json's dump() does;
+// an invalid UTF-8 byte becomes U+FFFD. For hot paths that write JSON without building a tree
+// (the gateway's access log).
+void append_quoted(std::string& out, std::string_view text);
+
 }  // namespace llmauth::json

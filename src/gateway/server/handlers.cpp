@@ -531,7 +531,7 @@ Task<void> chat_completions(Call& call) {
   if (p.type == "azure_openai") {
     const auto& azure = std::get<config::AzureOpenAI>(p.config.spec);
     std::string url;
-    json::Json upstream_body = body;
+    json::Json& upstream_body = body;  // (edited in place: `model` was copied above)
     if (azure.api == config::AzureOpenAI::Api::kV1) {
       url = p.endpoint + "/openai/v1/chat/completions" +
             (azure.api_version.empty() ? "" : "?api-version=" + url::encode(azure.api_version));
@@ -926,34 +926,46 @@ void record(Call& call) {
     m.add("llmauth_tokens_total", {{"provider", provider}, {"kind", "completion"}},
           static_cast<double>(call.outcome.completion_tokens));
   }
-  json::Json line = {{"ts", timefmt::format_iso8601(call.shared.ambient.now())},
-                     {"type", "access"},
-                     {"request_id", call.request_id},
-                     {"method", std::string(call.request.method_string())},
-                     {"path", http::loggable_url(std::string(call.request.target()))},
-                     {"status", call.outcome.status},
-                     {"latency_ms", static_cast<long long>(latency * 1000)}};
-  if (!call.outcome.key_name.empty()) line["key"] = call.outcome.key_name;
-  if (!call.outcome.provider.empty()) line["provider"] = call.outcome.provider;
-  if (!call.outcome.model.empty()) line["model"] = sanitize_untrusted(call.outcome.model, 200);
-  if (call.outcome.stream) line["stream"] = true;
-  if (call.outcome.upstream_status != 0) line["upstream_status"] = call.outcome.upstream_status;
-  if (call.outcome.ttft) line["ttft_ms"] = static_cast<long long>(*call.outcome.ttft * 1000);
-  if (call.outcome.prompt_tokens >= 0) line["prompt_tokens"] = call.outcome.prompt_tokens;
-  if (call.outcome.completion_tokens >= 0)
-    line["completion_tokens"] = call.outcome.completion_tokens;
-  if (!call.outcome.error.empty()) line["error"] = sanitize_untrusted(call.outcome.error, 300);
-  call.shared.log_line(line.dump());
+  // Written field by field, not through a json::Json tree: this runs once per request.
+  std::string line;
+  line.reserve(320);
+  const auto str = [&line](std::string_view key, std::string_view value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += key;
+    line += "\":";
+    json::append_quoted(line, value);
+  };
+  const auto num = [&line](std::string_view key, long long value) {
+    line += ",\"";
+    line += key;
+    line += "\":";
+    line += std::to_string(value);
+  };
+  str("ts", timefmt::format_iso8601(call.shared.ambient.now()));
+  str("type", "access");
+  str("request_id", call.request_id);
+  str("method",
+      std::string_view(call.request.method_string().data(), call.request.method_string().size()));
+  str("path", http::loggable_url(
+                  std::string_view(call.request.target().data(), call.request.target().size())));
+  num("status", call.outcome.status);
+  num("latency_ms", static_cast<long long>(latency * 1000));
+  if (!call.outcome.key_name.empty()) str("key", call.outcome.key_name);
+  if (!call.outcome.provider.empty()) str("provider", call.outcome.provider);
+  if (!call.outcome.model.empty()) str("model", sanitize_untrusted(call.outcome.model, 200));
+  if (call.outcome.stream) line += ",\"stream\":true";
+  if (call.outcome.upstream_status != 0) num("upstream_status", call.outcome.upstream_status);
+  if (call.outcome.ttft) num("ttft_ms", static_cast<long long>(*call.outcome.ttft * 1000));
+  if (call.outcome.prompt_tokens >= 0) num("prompt_tokens", call.outcome.prompt_tokens);
+  if (call.outcome.completion_tokens >= 0) {
+    num("completion_tokens", call.outcome.completion_tokens);
+  }
+  if (!call.outcome.error.empty()) str("error", sanitize_untrusted(call.outcome.error, 300));
+  line += '}';
+  call.shared.log_line(line);
 }
 
 }  // namespace
-
-void Shared::log_line(const std::string& json_line) {
-  const std::string line = json_line + "\n";
-  std::lock_guard lock(log_mutex);
-  const ssize_t ignored = ::write(2, line.data(), line.size());
-  static_cast<void>(ignored);
-}
 
 void declare_metrics(Metrics& m) {
   m.counter("llmauth_requests_total", "Requests by provider, model and status.");

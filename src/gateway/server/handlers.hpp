@@ -14,6 +14,7 @@
 #include "llmauth/gateway/gateway.hpp"
 #include "llmauth/gateway/metrics.hpp"
 #include "llmauth/gateway/runtime.hpp"
+#include "log_writer.hpp"
 #include "net.hpp"
 #include "upstream.hpp"
 
@@ -43,8 +44,8 @@ struct Shared {
   std::atomic<long long> active_requests{0};
   std::atomic<long long> open_connections{0};
   std::atomic<bool> draining{false};
-  std::mutex log_mutex;
-  void log_line(const std::string& json_line);  // one line on stderr
+  LogWriter log;
+  void log_line(std::string_view json_line) { log.line(json_line); }  // one line on stderr
 };
 
 void declare_metrics(Metrics& metrics);

@@ -265,6 +265,8 @@ TEST_F(GatewayTest, GatewayKeys_MissingWrongOutOfScopeAndRevoked) {
     status = chat(azure_only, "azure-key").status;
   }
   EXPECT_EQ(status, 401);
+  // Stopped first: the log is written in batches, and stopping writes what is left.
+  EXPECT_EQ(gateway->stop(), 0);
   expect_no_secret(gateway->output(), azure_only);
 }
 
@@ -463,12 +465,16 @@ TEST_F(GatewayTest, RefusedCredential_IsReplacedAndTheCallRetriedOnce) {
   EXPECT_EQ(azure.status, 200) << azure.body;
   const auto bedrock = chat(gateway_key, "claude");
   EXPECT_EQ(bedrock.status, 200) << bedrock.body;
+  // The log is written in batches (every 50 ms): look for the line for a few seconds.
   bool refreshed = false;
-  const std::string log = gateway->output();  // (split's views point into it)
-  for (auto line : split(log, '\n')) {
-    refreshed |= line.find("\"event\":\"refresh\"") != std::string_view::npos &&
-                 line.find("\"outcome\":\"ok\"") != std::string_view::npos &&
-                 line.find("\"provider\":\"azure-sp\"") != std::string_view::npos;
+  for (int i = 0; i < 100 && !refreshed; ++i) {
+    if (i > 0) std::this_thread::sleep_for(50ms);
+    const std::string log = gateway->output();  // (split's views point into it)
+    for (auto line : split(log, '\n')) {
+      refreshed |= line.find("\"event\":\"refresh\"") != std::string_view::npos &&
+                   line.find("\"outcome\":\"ok\"") != std::string_view::npos &&
+                   line.find("\"provider\":\"azure-sp\"") != std::string_view::npos;
+    }
   }
   EXPECT_TRUE(refreshed) << gateway->output();
 }

@@ -58,5 +58,32 @@ TEST(Json, FieldHelpersNamePathAndProblem) {
   EXPECT_THROW(optional_integer(j["a"], "x", "doc"), Error);
 }
 
+TEST(AppendQuoted, MatchesNlohmannDumpForValidText) {
+  // nlohmann::json's own serializer is the reference.
+  std::string every_ascii;
+  for (int c = 0; c < 0x80; ++c) every_ascii.push_back(static_cast<char>(c));
+  for (const std::string& text :
+       {std::string(), std::string("plain"), std::string("quote \" and \\ back"),
+        std::string("line\nbreak\r\t\b\f"), every_ascii,
+        std::string("\xc3\xa9t\xc3\xa9 \xe2\x82\xac"), std::string("\xf0\x9f\x98\x80 emoji"),
+        std::string("\x1b[31mred\x1b[0m")}) {
+    std::string out = "x";
+    append_quoted(out, text);
+    EXPECT_EQ(out, "x" + Json(text).dump()) << text;
+  }
+}
+
+TEST(AppendQuoted, InvalidUtf8_BecomesReplacementCharacters) {
+  for (const std::string& bad :
+       {std::string("\xff"), std::string("\xc3"), std::string("a\xc3(b"), std::string("\xc0\xaf"),
+        std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
+    std::string out;
+    append_quoted(out, bad);
+    const Json back = Json::parse(out);  // nlohmann refuses invalid UTF-8: this is valid
+    ASSERT_TRUE(back.is_string()) << out;
+    EXPECT_NE(back.get<std::string>().find("\xef\xbf\xbd"), std::string::npos) << out;
+  }
+}
+
 }  // namespace
 }  // namespace llmauth::json
