@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 
 #include "llmauth/aws/event_stream.hpp"
 #include "llmauth/aws/sigv4.hpp"
@@ -151,6 +152,14 @@ Json chat(Json messages, Json extra = Json::object()) {
   Json r = {{"model", kModelName}, {"messages", std::move(messages)}};
   r.update(extra);
   return r;
+}
+
+// chat({user("hi")}): a list of messages. (A Json parameter would not do: for `{one_json}` clang
+// picks Json's copy constructor where GCC builds a one-element array.)
+Json chat(std::initializer_list<Json> messages, Json extra = Json::object()) {
+  Json list = Json::array();
+  for (const Json& m : messages) list.push_back(m);
+  return chat(std::move(list), std::move(extra));
 }
 
 Json user(const std::string& text) { return {{"role", "user"}, {"content", text}}; }

@@ -396,7 +396,7 @@ TEST_F(ArcChallenge, KeyRefused_IsAnErrorWithoutTheKey) {
 
 TEST_F(ArcChallenge, UserAssigned_SelectorIsSentAndTheEchoConfirmsIt) {
   const auto file = keys_.write("abc.key", key_);
-  answer([this, file](const http::Request& r) {
+  answer([file](const http::Request& r) {
     if (!http::find_header(r.headers, "Authorization")) {
       return reply(401, "{}", {{"WWW-Authenticate", "Basic realm=" + file.string()}});
     }
@@ -715,7 +715,7 @@ TEST_F(ManagedIdentity, AppService2017DateForm_IsAccepted) {
       {"2027-01-15T09:00:00Z", kNow + 1h},
   };
   for (const auto& [text, expected] : cases) {
-    answer([&](const http::Request&) {
+    answer([text = text](const http::Request&) {
       return reply(200, std::string(R"({"access_token":")") + kToken + R"(","expires_on":")" +
                             text + R"("})");
     });

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 #include <optional>
 
 namespace llmauth::gateway {
@@ -19,6 +21,14 @@ Json chat(Json messages, Json extra = Json::object()) {
   Json r = {{"model", "bedrock/claude"}, {"messages", std::move(messages)}};
   r.update(extra);
   return r;
+}
+
+// chat({user("hi")}): a list of messages. (A Json parameter would not do: for `{one_json}` clang
+// picks Json's copy constructor where GCC builds a one-element array.)
+Json chat(std::initializer_list<Json> messages, Json extra = Json::object()) {
+  Json list = Json::array();
+  for (const Json& m : messages) list.push_back(m);
+  return chat(std::move(list), std::move(extra));
 }
 
 Json user(const char* text) { return {{"role", "user"}, {"content", text}}; }

@@ -34,7 +34,7 @@ struct Files {
 
 std::string error_of(CredentialsProvider& p) {
   try {
-    p.resolve();
+    static_cast<void>(p.resolve());
   } catch (const UnavailableError& e) {
     return std::string("UNAVAILABLE: ") + e.what();
   } catch (const Error& e) {

@@ -306,7 +306,7 @@ TEST(SsoProvider, MalformedAnswersNameTheJsonPathNotTheValues) {
       {"<html>", "invalid JSON"},
   };
   for (const auto& [body, expected] : cases) {
-    w.portal = [body](const http::Request&) { return reply(200, body); };
+    w.portal = [body = body](const http::Request&) { return reply(200, body); };
     auto p = provider(w);
     const auto o = failure_of(p);
     EXPECT_EQ(o.code, ErrorCode::kInvalidInput) << body;
