@@ -4,13 +4,17 @@
 #   wrk ──> upstream stub (nginx, canned answers)                         "direct": the floor
 #   wrk ──> nginx proxy_pass + a fixed api-key header ──> stub             "nginx": the target
 #   wrk ──> llmauth serve (gateway key checked, Azure api-key set) ──> stub "gateway azure"
+#   wrk ──> llmauth serve (an Entra bearer token set) ──> stub             "gateway entra"
 #   wrk ──> llmauth serve (OpenAI → Converse, SigV4-signed) ──> stub        "gateway bedrock"
 #   wrk ──> llmauth serve, stream:true (SSE passed through) ──> stub       "gateway azure stream"
 #
 # For each: requests/s, latency p50/p99, and for the proxies the CPU they spent per request
 # (user+system time from /proc, divided by the requests wrk completed) and their peak RSS.
 # wrk, the stub and the proxy share the machine's cores, so compare rows with each other, not
-# with other machines. Usage: bench/gateway/run.sh [BUILD_DIR] (env: DURATION=10 CONNS="32 256";
+# with other machines. Then the time to first byte of a stream, direct and through the gateway
+# (curl's time_starttransfer, median of 200 sequential requests): what the gateway adds. Last,
+# the gateway's resident memory while it holds STREAMS (default 1000) streams open
+# (bench/gateway/open_streams.js: a never-ending upstream and as many clients, in node). Usage: bench/gateway/run.sh [BUILD_DIR] (env: DURATION=10 CONNS="32 256";
 # PERF_DATA=/tmp/gw records a perf profile of the gateway for each of its routes).
 # Needs wrk and nginx (Debian: wrk nginx-light).
 set -euo pipefail
@@ -37,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-stub_port=$(free_port); proxy_port=$(free_port); gw_port=$(free_port)
+stub_port=$(free_port); proxy_port=$(free_port); gw_port=$(free_port); slow_port=$(free_port)
 
 # ---- the upstream stub: canned Azure OpenAI and Bedrock Converse answers -------------------------
 completion='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
@@ -100,15 +104,24 @@ cat >"$work/providers.json" <<JSON
   {"name": "azure", "type": "azure_openai", "endpoint": "http://127.0.0.1:$stub_port",
    "api": "deployments", "api_version": "2024-10-21", "deployment": "gpt-4o",
    "auth": {"type": "api_key", "api_key": {"env": "BENCH_AZURE_KEY"}}},
+  {"name": "entra", "type": "azure_openai", "endpoint": "http://127.0.0.1:$stub_port",
+   "api": "deployments", "api_version": "2024-10-21", "deployment": "gpt-4o",
+   "auth": {"type": "azure_ad_token", "token": {"env": "BENCH_ENTRA_TOKEN"}}},
+  {"name": "slow", "type": "azure_openai", "endpoint": "http://127.0.0.1:$slow_port",
+   "api": "deployments", "api_version": "2024-10-21", "deployment": "gpt-4o",
+   "auth": {"type": "api_key", "api_key": {"env": "BENCH_AZURE_KEY"}}},
   {"name": "bedrock", "type": "aws_bedrock", "region": "us-east-1",
    "endpoint_url": "http://127.0.0.1:$stub_port", "model": "anthropic.claude-3-haiku-20240307-v1:0",
    "auth": {"type": "access_keys", "access_key_id": "AKIDEXAMPLE",
             "secret_access_key": {"env": "BENCH_AWS_SECRET"}}}
 ]}
 JSON
+# A bearer token shaped as Entra's (a JWT whose exp is far ahead; the stub does not check it).
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+entra_token="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '{"aud":"https://cognitiveservices.azure.com","exp":4102444800}' | b64url).$(printf 'bench-signature' | b64url)"
 gw_key=$("$build/llmauth" keys create --keys "$work/keys.json" --name bench 2>/dev/null)
 env -i PATH="$PATH" HOME="$work" LLMAUTH_LOOPBACK_ONLY=1 AWS_EC2_METADATA_DISABLED=true \
-  BENCH_AZURE_KEY=bench-azure-openai-key BENCH_AWS_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
+  BENCH_AZURE_KEY=bench-azure-openai-key BENCH_ENTRA_TOKEN="$entra_token" BENCH_AWS_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
   "$serve" --config "$work/providers.json" --keys "$work/keys.json" \
   --listen "127.0.0.1:$gw_port" --threads "$threads" 2>"$work/serve.log" >/dev/null &
 gw_pid=$!; pids+=($gw_pid)
@@ -135,10 +148,11 @@ LUA
 lua "$work/direct.lua" "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21" gpt-4o false
 lua "$work/nginx.lua" "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21" gpt-4o false
 lua "$work/gw_azure.lua" /v1/chat/completions azure false
+lua "$work/gw_entra.lua" /v1/chat/completions entra false
 lua "$work/gw_bedrock.lua" /v1/chat/completions bedrock false
 lua "$work/gw_stream.lua" /v1/chat/completions azure/stream true
 # Check each route answers 200 before timing it.
-for route in "direct $stub_port" "nginx $proxy_port" "gw_azure $gw_port" "gw_bedrock $gw_port" "gw_stream $gw_port"; do
+for route in "direct $stub_port" "nginx $proxy_port" "gw_azure $gw_port" "gw_entra $gw_port" "gw_bedrock $gw_port" "gw_stream $gw_port"; do
   set -- $route
   out=$(wrk -t1 -c1 -d1s -s "$work/$1.lua" "http://127.0.0.1:$2" 2>&1)
   if grep -q "Non-2xx" <<<"$out" || ! grep -q "requests in" <<<"$out"; then
@@ -159,7 +173,7 @@ hz=$(getconf CLK_TCK)
 
 printf '%-22s %6s %10s %9s %9s %12s %9s\n' route conns "req/s" "p50" "p99" "CPU µs/req" "RSS MiB"
 for c in $conns; do
-  for route in "direct $stub_port" "nginx $proxy_port" "gw_azure $gw_port" "gw_bedrock $gw_port" "gw_stream $gw_port"; do
+  for route in "direct $stub_port" "nginx $proxy_port" "gw_azure $gw_port" "gw_entra $gw_port" "gw_bedrock $gw_port" "gw_stream $gw_port"; do
     set -- $route
     case $1 in
       nginx) watched=$(nginx_workers) ;;
@@ -190,8 +204,44 @@ for c in $conns; do
       done
       rss=$(awk -v k=$rss 'BEGIN {printf "%.1f", k / 1024}')
     fi
-    name=$1; case $1 in gw_azure) name="gateway azure";; gw_bedrock) name="gateway bedrock";; gw_stream) name="gateway azure stream";; esac
+    name=$1; case $1 in gw_azure) name="gateway azure";; gw_entra) name="gateway entra";; gw_bedrock) name="gateway bedrock";; gw_stream) name="gateway azure stream";; esac
     printf '%-22s %6s %10s %9s %9s %12s %9s\n' "$name" "$c" "$rps" "$p50" "$p99" "$cpu" "$rss"
   done
 done
 echo "(CPU µs/req: the proxy's own user+system time per completed request; RSS: peak, all workers)"
+
+# ---- time to first byte of a stream -------------------------------------------------------------
+ttfb() {  # ttfb URL [AUTH]: median time_starttransfer in µs over 200 sequential requests
+  local url=$1 auth=${2:-} i
+  for i in $(seq 1 200); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+      ${auth:+-H "Authorization: Bearer $auth"} \
+      -d '{"model":"azure/stream","messages":[{"role":"user","content":"Hello"}],"stream":true}' "$url"
+  done | sort -n | awk '{v[NR]=$1} END {printf "%.0f", v[int((NR+1)/2)] * 1e6}'
+}
+direct_ttfb=$(ttfb "http://127.0.0.1:$stub_port/openai/deployments/stream/chat/completions?api-version=2024-10-21")
+gw_ttfb=$(ttfb "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_key")
+printf 'stream time to first byte (median of 200): direct %s µs, through the gateway %s µs: +%s µs\n' \
+  "$direct_ttfb" "$gw_ttfb" "$((gw_ttfb - direct_ttfb))"
+
+# ---- memory with many open streams --------------------------------------------------------------
+streams=${STREAMS:-1000}
+rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$gw_pid/status")
+node bench/gateway/open_streams.js "$slow_port" "http://127.0.0.1:$gw_port" "$gw_key" "$streams" \
+  >"$work/streams.out" 2>&1 &
+streams_pid=$!; pids+=($streams_pid)
+for _ in $(seq 1 600); do
+  grep -q "^open " "$work/streams.out" 2>/dev/null && break
+  kill -0 "$streams_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if grep -q "^open " "$work/streams.out"; then
+  sleep 1
+  rss_open=$(awk '/VmRSS/ {print $2}' "/proc/$gw_pid/status")
+  printf 'RSS with %s open streams: %.1f MiB (%.1f MiB before them: %.1f KiB per stream)\n' "$streams" \
+    "$(awk -v k="$rss_open" 'BEGIN {print k / 1024}')" "$(awk -v k="$rss_before" 'BEGIN {print k / 1024}')" \
+    "$(awk -v a="$rss_open" -v b="$rss_before" -v n="$streams" 'BEGIN {print (a - b) / n}')"
+else
+  echo "bench/gateway: the open streams did not come up:" >&2; cat "$work/streams.out" >&2; exit 1
+fi
+kill "$streams_pid" 2>/dev/null || true
