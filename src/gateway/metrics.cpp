@@ -54,27 +54,42 @@ std::vector<double> Metrics::latency_buckets() {
 }
 
 void Metrics::counter(const std::string& name, const std::string& help) {
-  std::lock_guard lock(mutex_);
-  families_[name] = Family{help, "counter", {}, {}};
+  declare(name, Family{help, "counter", {}, {}});
 }
 
 void Metrics::gauge(const std::string& name, const std::string& help) {
-  std::lock_guard lock(mutex_);
-  families_[name] = Family{help, "gauge", {}, {}};
+  declare(name, Family{help, "gauge", {}, {}});
 }
 
 void Metrics::histogram(const std::string& name, const std::string& help,
                         std::vector<double> buckets) {
+  declare(name, Family{help, "histogram", std::move(buckets), {}});
+}
+
+void Metrics::declare(const std::string& name, Family family) {
   std::lock_guard lock(mutex_);
-  families_[name] = Family{help, "histogram", std::move(buckets), {}};
+  if (!families_.emplace(name, std::move(family)).second) {
+    throw std::logic_error("metric " + name + " was declared twice");
+  }
 }
 
 Metrics::Series& Metrics::series(const std::string& name, const Labels& labels) {
   std::lock_guard lock(mutex_);
   const auto f = families_.find(name);
   if (f == families_.end()) throw std::logic_error("metric " + name + " was not declared");
-  auto& slot = f->second.series[encode(labels)];
-  if (!slot) slot = std::make_unique<Series>(labels, f->second.bounds.size());
+  Family& family = f->second;
+  std::string key = encode(labels);
+  if (const auto s = family.series.find(key); s != family.series.end()) return *s->second;
+  Labels kept = labels;
+  if (family.series.size() >= kMaxSeriesPerFamily) {
+    // Label values can come from clients (a model name in a path): past the cap, new label sets
+    // all count in one series whose values are "other", so memory and /metrics stay bounded.
+    for (auto& [k, v] : kept) v = "other";
+    key = encode(kept);
+    if (const auto s = family.series.find(key); s != family.series.end()) return *s->second;
+  }
+  auto& slot = family.series[std::move(key)];
+  slot = std::make_unique<Series>(std::move(kept), family.bounds);
   return *slot;
 }
 
@@ -88,13 +103,9 @@ void Metrics::set(const std::string& name, const Labels& labels, double value) {
 
 void Metrics::observe(const std::string& name, const Labels& labels, double value) {
   Series& s = series(name, labels);
-  const std::vector<double>* bounds = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    bounds = &families_.at(name).bounds;
-  }
-  for (std::size_t i = 0; i < bounds->size(); ++i) {
-    if (value <= (*bounds)[i]) s.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  const std::vector<double>& bounds = *s.bounds;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) s.buckets[i].fetch_add(1, std::memory_order_relaxed);
   }
   s.count.fetch_add(1, std::memory_order_relaxed);
   atomic_add(s.sum, value);

@@ -17,7 +17,8 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Metrics {
  public:
-  // Declares a metric (its HELP text and type). Names and label names are ours, never a client's.
+  // Declares a metric (its HELP text and type), once. Names and label names are ours, never a
+  // client's.
   void counter(const std::string& name, const std::string& help);
   void gauge(const std::string& name, const std::string& help);
   void histogram(const std::string& name, const std::string& help, std::vector<double> buckets);
@@ -32,14 +33,20 @@ class Metrics {
   // Latency buckets in seconds, from 1 ms to 2 min.
   static std::vector<double> latency_buckets();
 
+  // Label sets per metric at most; past it, new label sets share one series whose label values
+  // are all "other" (a label may carry a client's model name).
+  static constexpr std::size_t kMaxSeriesPerFamily = 1000;
+
  private:
   struct Series {
     Labels labels;
+    const std::vector<double>* bounds;  // the family's (families are never removed)
     std::atomic<double> value{0};
     std::vector<std::atomic<unsigned long long>> buckets;
     std::atomic<unsigned long long> count{0};
     std::atomic<double> sum{0};
-    explicit Series(Labels l, std::size_t n) : labels(std::move(l)), buckets(n) {}
+    Series(Labels l, const std::vector<double>& b)
+        : labels(std::move(l)), bounds(&b), buckets(b.size()) {}
   };
   struct Family {
     std::string help;
@@ -48,6 +55,7 @@ class Metrics {
     std::map<std::string, std::unique_ptr<Series>> series;  // by the encoded labels
   };
   Series& series(const std::string& name, const Labels& labels);
+  void declare(const std::string& name, Family family);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;

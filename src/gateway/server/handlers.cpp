@@ -18,6 +18,7 @@
 #include "llmauth/core/url.hpp"
 #include "llmauth/gateway/openai_converse.hpp"
 #include "llmauth/gateway/openai_converse_stream.hpp"
+#include "llmauth/gateway/usage_scan.hpp"
 
 namespace llmauth::gateway::server {
 namespace {
@@ -551,15 +552,15 @@ Task<void> chat_completions(Call& call) {
       throw refusal_from_upstream(p, status, err, up.exchange->head(), up);
     }
     if (!stream) {
-      const std::string answer =
-          co_await up.exchange->read_all(kMaxAnswerBytes, p.call.timeouts.total);
+      std::string answer = co_await up.exchange->read_all(kMaxAnswerBytes, p.call.timeouts.total);
       call.outcome.ttft = seconds_since(call.started);
-      const auto j = json::parse_or_discard(answer);
-      if (j.is_object() && j.contains("usage")) count_tokens(call, j["usage"]);
+      const TokenUsage usage = scan_usage(answer);  // (the answer goes out as it came)
+      if (usage.prompt_tokens >= 0) call.outcome.prompt_tokens = usage.prompt_tokens;
+      if (usage.completion_tokens >= 0) call.outcome.completion_tokens = usage.completion_tokens;
       bhttp::response<bhttp::string_body> r{bhttp::status::ok, 11};
       r.set(bhttp::field::content_type, "application/json");
       r.set("x-request-id", call.request_id);
-      r.body() = answer;
+      r.body() = std::move(answer);
       r.prepare_payload();
       call.outcome.status = 200;
       co_await call.client.write(r);
@@ -912,9 +913,12 @@ void record(Call& call) {
   auto& m = call.shared.metrics;
   const double latency = seconds_since(call.started);
   const std::string provider = call.outcome.provider.empty() ? "-" : call.outcome.provider;
-  m.add("llmauth_requests_total", {{"provider", provider},
-                                   {"model", call.outcome.model.empty() ? "-" : call.outcome.model},
-                                   {"status", std::to_string(call.outcome.status)}});
+  // The model label only once a provider was found: an unknown model is a client's string.
+  m.add("llmauth_requests_total",
+        {{"provider", provider},
+         {"model",
+          call.outcome.provider.empty() || call.outcome.model.empty() ? "-" : call.outcome.model},
+         {"status", std::to_string(call.outcome.status)}});
   m.observe("llmauth_request_duration_seconds", {{"provider", provider}}, latency);
   if (call.outcome.ttft)
     m.observe("llmauth_time_to_first_token_seconds", {{"provider", provider}}, *call.outcome.ttft);

@@ -354,10 +354,23 @@ TEST_F(GatewayTest, OperationsEndpoints_HealthReadyMetricsAndAccessLog) {
   const auto j = json::parse(ready.body, "readyz");
   EXPECT_EQ(j["providers"]["bedrock-role"]["credential"], "ok");
   EXPECT_TRUE(j["providers"]["bedrock-role"].contains("expires_at"));
-  EXPECT_EQ(chat(gateway_key, "azure-key").status, 200);
+  const auto answer = chat(gateway_key, "azure-key");
+  ASSERT_EQ(answer.status, 200);
+  const auto usage = json::parse(answer.body, "answer")["usage"];
+  const auto prompt = std::to_string(usage["prompt_tokens"].get<long long>());
+  const auto completion = std::to_string(usage["completion_tokens"].get<long long>());
   const auto metrics = get("/metrics");
   EXPECT_NE(metrics.body.find("llmauth_requests_total{provider=\"azure-key\",model=\"azure-key\","
                               "status=\"200\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  // The answer's usage, read without re-parsing the forwarded answer, is counted.
+  EXPECT_NE(metrics.body.find("llmauth_tokens_total{provider=\"azure-key\",kind=\"prompt\"} " +
+                              prompt + "\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("llmauth_tokens_total{provider=\"azure-key\",kind=\"completion\"} " +
+                              completion + "\n"),
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("llmauth_credential_fetches_total{provider=\"bedrock-role\""),

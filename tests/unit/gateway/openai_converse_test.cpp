@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
-
 #include <optional>
 
 namespace llmauth::gateway {
