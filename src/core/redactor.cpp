@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "llmauth/core/crypto.hpp"
+#include "llmauth/core/json.hpp"
 #include "llmauth/core/url.hpp"
 
 namespace llmauth {
@@ -35,37 +36,9 @@ std::string form_plus(std::string_view encoded) {
 
 // As a JSON string's content (without the quotes): what a service echoing a JSON body shows.
 std::string json_escaped(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  json::append_quoted(out, s);
+  return out.substr(1, out.size() - 2);
 }
 
 // The length of the UTF-8 sequence starting at s[i], or 0 when it is not valid UTF-8.
