@@ -35,7 +35,7 @@ class Metrics {
 
   // Label sets per metric at most; past it, new label sets share one series whose label values
   // are all "other" (a label may carry a client's model name).
-  static constexpr std::size_t kMaxSeriesPerFamily = 1000;
+  static constexpr std::size_t kMaxSeriesPerFamily = 5000;
 
  private:
   struct Series {
