@@ -212,12 +212,16 @@ echo "(CPU µs/req: the proxy's own user+system time per completed request; RSS:
 
 # ---- time to first byte of a stream -------------------------------------------------------------
 ttfb() {  # ttfb URL [AUTH]: median time_starttransfer in µs over 200 sequential requests
-  local url=$1 auth=${2:-} i
-  for i in $(seq 1 200); do
-    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+  local url=$1 auth=${2:-} i out
+  out=$(for i in $(seq 1 200); do
+    curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H 'Content-Type: application/json' \
       ${auth:+-H "Authorization: Bearer $auth"} \
       -d '{"model":"azure/stream","messages":[{"role":"user","content":"Hello"}],"stream":true}' "$url"
-  done | sort -n | awk '{v[NR]=$1} END {printf "%.0f", v[int((NR+1)/2)] * 1e6}'
+  done)
+  if grep -qv '^200 ' <<<"$out"; then
+    echo "bench/gateway: a stream to $url did not answer 200" >&2; exit 1
+  fi
+  awk '{print $2}' <<<"$out" | sort -n | awk '{v[NR]=$1} END {printf "%.0f", v[int((NR+1)/2)] * 1e6}'
 }
 direct_ttfb=$(ttfb "http://127.0.0.1:$stub_port/openai/deployments/stream/chat/completions?api-version=2024-10-21")
 gw_ttfb=$(ttfb "http://127.0.0.1:$gw_port/v1/chat/completions" "$gw_key")
